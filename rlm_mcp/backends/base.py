@@ -1,0 +1,61 @@
+"""The one interface every sandbox backend implements.
+
+A backend launches the sandbox runtime as a process and hands back a byte stream to its
+stdin/stdout; everything above (framing, exec, interrupts) is the same for all backends.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anyio.abc import ByteStream
+
+CONTEXT_MOUNT = "/context"
+"""Where the loaded context folder appears inside an isolated sandbox (read-only)."""
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """What one sandbox needs: a name for labels and logs, and host folders to expose read-only."""
+
+    session: str
+    mounts: dict[Path, str] = field(default_factory=dict)  # host folder -> path inside the sandbox
+
+
+class SandboxProcess(ABC):
+    """A running sandbox runtime."""
+
+    stream: ByteStream
+    """Frames to the runtime's stdin / from its stdout."""
+
+    paths: dict[Path, str]
+    """Host folder -> the path the runtime sees it at (identity for a backend without mounts)."""
+
+    @abstractmethod
+    async def kill(self) -> None:
+        """Stop the process now and release everything it held; idempotent."""
+
+    @abstractmethod
+    async def exit_reason(self) -> str:
+        """Why the process is gone (exit code, out of memory, ...), for error messages."""
+
+    @abstractmethod
+    def diagnostics(self) -> str:
+        """The tail of the runtime's own stderr, to explain a crash."""
+
+
+class Backend(ABC):
+    """Launches sandbox processes of one kind."""
+
+    name: str
+    isolation: str
+    """One line for status reports: what this backend protects against."""
+
+    @abstractmethod
+    async def launch(self, spec: LaunchSpec) -> SandboxProcess:
+        """Start the runtime; returns once the process exists (not necessarily ready)."""
+
+    async def aclose(self) -> None:
+        """Release backend-wide resources (engine connections)."""

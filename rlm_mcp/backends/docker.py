@@ -1,0 +1,273 @@
+"""The docker backend: one locked-down container per session, driven through the docker SDK.
+
+The container runs the sandbox runtime with no network, a read-only root file system, a
+tmpfs for scratch, every capability dropped, no new privileges, a non-root user, memory,
+CPU and pids limits, no environment, and the context folders mounted read-only. Frames
+travel over the container's attached stdin/stdout; the SDK is blocking and not thread-safe,
+so each sandbox has its own client, called through a dedicated thread limiter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from anyio.abc import ByteStream, SocketStream
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import SandboxUnavailable
+from rlm_mcp.runtime import ENTRY_POINT, runtime_dir
+from rlm_mcp.sizes import parse_size
+
+log = logging.getLogger(__name__)
+
+MANAGED_LABEL = "rlm-mcp.managed"
+OWNER_LABEL = "rlm-mcp.owner"
+SESSION_LABEL = "rlm-mcp.session"
+RUNTIME_MOUNT = "/opt/rlm/sandbox"
+SANDBOX_USER = "65534:65534"  # nobody:nogroup, whatever the image's default user is
+_DOCKER_CALLS = anyio.CapacityLimiter(8)
+_STDERR_TAIL = 64
+T = TypeVar("T")
+
+
+async def _blocking(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=_DOCKER_CALLS)
+
+
+def _process_start_time(pid: int) -> str:
+    """The kernel's start time of `pid`, so a recycled pid is not taken for a live owner."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def owner_identity(pid: int | None = None) -> str:
+    """host:pid:start-time of a server process, as stored in its containers' labels."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_process_start_time(pid)}"
+
+
+def owner_is_alive(owner: str) -> bool:
+    """False only when the owner is on this host and provably gone."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return not started or _process_start_time(pid) == started
+
+
+class DemuxedStream(ByteStream):
+    """The container's stdin/stdout over the attach socket, stderr split off to a callback.
+
+    Without a TTY Docker multiplexes stdout and stderr in frames with an 8-byte header:
+    stream kind, three zero bytes, big-endian payload length.
+    """
+
+    def __init__(self, raw: SocketStream, on_stderr: Callable[[bytes], None]) -> None:
+        self._raw = raw
+        self._reader = BufferedByteReceiveStream(raw)
+        self._on_stderr = on_stderr
+        self._leftover = b""
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        while not self._leftover:
+            header = await self._reader.receive_exactly(8)
+            size = int.from_bytes(header[4:8], "big")
+            payload = await self._reader.receive_exactly(size) if size else b""
+            if header[0] == 2:
+                self._on_stderr(payload)
+            else:
+                self._leftover = payload
+        data, self._leftover = self._leftover[:max_bytes], self._leftover[max_bytes:]
+        return data
+
+    async def send(self, item: bytes) -> None:
+        await self._raw.send(item)
+
+    async def send_eof(self) -> None:
+        await self._raw.send_eof()
+
+    async def aclose(self) -> None:
+        await self._raw.aclose()
+
+
+class DockerSandbox(SandboxProcess):
+    """One container; removed (with everything in it) by kill()."""
+
+    def __init__(self, container: Any, attach: Any, raw: SocketStream, paths: dict[Path, str]) -> None:
+        self._container = container
+        self._attach = attach  # the SDK's socket wrapper: keep it alive as long as the stream
+        self._stderr: deque[str] = deque(maxlen=_STDERR_TAIL)
+        self.stream = DemuxedStream(raw, self._keep_stderr)
+        self.paths = paths
+        self._removed = False
+
+    def _keep_stderr(self, payload: bytes) -> None:
+        self._stderr.extend(payload.decode(errors="replace").splitlines()[-_STDERR_TAIL:])
+
+    async def kill(self) -> None:
+        if self._removed:
+            return
+        self._removed = True
+        with anyio.CancelScope(shield=True):
+            await self.stream.aclose()
+            try:
+                await _blocking(self._container.remove, force=True)
+            except Exception as exc:  # already gone, or the engine went away: nothing left to do
+                log.debug("removing container %s: %s", self._container.short_id, exc)
+            await _blocking(self._container.client.close)
+
+    async def exit_reason(self) -> str:
+        try:
+            await _blocking(self._container.reload)
+        except Exception:
+            return "the sandbox container is gone (removed from outside?)"
+        state = self._container.attrs.get("State", {})
+        if state.get("OOMKilled"):
+            return "the sandbox container ran out of memory (raise --memory / RLM_MEMORY if the work needs it)"
+        if state.get("Running"):
+            return "the sandbox container stopped answering"
+        return f"the sandbox container exited with code {state.get('ExitCode')}"
+
+    def diagnostics(self) -> str:
+        return "\n".join(self._stderr)
+
+
+class DockerBackend(Backend):
+    """Starts sandbox containers on the engine the docker SDK finds (DOCKER_HOST and friends)."""
+
+    name = "docker"
+    isolation = (
+        "docker container: no network, read-only root file system, non-root user, all capabilities "
+        "dropped, no-new-privileges, memory/CPU/pids limits, context mounted read-only"
+    )
+
+    def __init__(self, settings: Settings, client: Any) -> None:
+        self._settings = settings
+        self._client = client
+        self._owner = owner_identity()
+
+    @classmethod
+    async def connect(cls, settings: Settings) -> DockerBackend:
+        """Reach the engine, check the image, and remove containers left by dead servers."""
+        client = await _blocking(_client_or_explain)
+        backend = cls(settings, client)
+        await backend._check_image()
+        await backend.remove_orphans()
+        return backend
+
+    async def _check_image(self) -> None:
+        import docker.errors
+
+        try:
+            await _blocking(self._client.images.get, self._settings.image)
+        except docker.errors.ImageNotFound:
+            raise SandboxUnavailable(
+                f"Docker image {self._settings.image!r} is not on this engine. Build the recommended one with "
+                "`rlm-mcp sandbox build`, or point --image / RLM_IMAGE at any local image that has python3."
+            ) from None
+
+    async def remove_orphans(self) -> list[str]:
+        """Remove our containers whose server process is gone; return their names."""
+        containers = await _blocking(self._client.containers.list, all=True, filters={"label": MANAGED_LABEL})
+        removed = []
+        for container in containers:
+            if owner_is_alive(container.labels.get(OWNER_LABEL, "")):
+                continue
+            try:
+                await _blocking(container.remove, force=True)
+                removed.append(container.name)
+            except Exception as exc:
+                log.warning("could not remove orphaned container %s: %s", container.name, exc)
+        if removed:
+            log.info("removed %d container(s) left by a server that is gone: %s", len(removed), removed)
+        return removed
+
+    async def launch(self, spec: LaunchSpec) -> SandboxProcess:
+        container, attach, raw_socket = await _blocking(self._create_and_start, spec)
+        stream = await SocketStream.from_socket(raw_socket)
+        return DockerSandbox(container, attach, stream, dict(spec.mounts))
+
+    def _create_and_start(self, spec: LaunchSpec) -> tuple[Any, Any, socket.socket]:
+        import docker
+
+        settings = self._settings
+        client = docker.from_env()  # one client per container: the SDK is not thread-safe
+        volumes = {str(runtime_dir()): {"bind": RUNTIME_MOUNT, "mode": "ro"}}
+        volumes.update({str(host): {"bind": inside, "mode": "ro"} for host, inside in spec.mounts.items()})
+        memory = parse_size(settings.memory)
+        container = client.containers.create(
+            settings.image,
+            command=["python3", "-s", "-E", "-B", f"{RUNTIME_MOUNT}/{ENTRY_POINT}"],
+            entrypoint=[],
+            stdin_open=True,
+            tty=False,
+            user=SANDBOX_USER,
+            working_dir="/tmp",
+            environment={},
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={parse_size(settings.scratch)}"},
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=memory,
+            memswap_limit=memory,
+            nano_cpus=int(settings.cpus * 1e9),
+            pids_limit=settings.pids,
+            volumes=volumes,
+            labels={MANAGED_LABEL: "1", OWNER_LABEL: self._owner, SESSION_LABEL: spec.session},
+        )
+        try:
+            # Attach before start so not a byte of the runtime's output is missed.
+            attach = client.api.attach_socket(
+                container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
+            container.start()
+        except Exception:
+            container.remove(force=True)
+            raise
+        raw_socket = getattr(attach, "_sock", attach)
+        if not isinstance(raw_socket, socket.socket):
+            container.remove(force=True)
+            raise SandboxUnavailable(
+                "this Docker engine is reached over TLS or SSH, which the docker backend cannot stream "
+                "through yet; use a local or plain-TCP engine, or --backend local"
+            )
+        return container, attach, raw_socket
+
+    async def aclose(self) -> None:
+        await _blocking(self._client.close)
+
+
+def _client_or_explain() -> Any:
+    import docker
+    import docker.errors
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise SandboxUnavailable(
+            f"no Docker engine answers ({exc}). Start Docker (or set DOCKER_HOST), or run with "
+            "--backend local (not isolated)."
+        ) from None
+    return client

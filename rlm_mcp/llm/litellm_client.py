@@ -1,0 +1,57 @@
+"""The one place that talks to litellm: a lazy, quiet import and a single chat-completion call.
+
+litellm takes seconds to import, so nothing imports it until the first sub-call.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from rlm_mcp.llm.results import Message, Reply
+
+
+@functools.cache
+def load_litellm() -> ModuleType:
+    """Import litellm once, offline and silent."""
+    # Without this litellm downloads its model price map from the internet at import time.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    # Prompts may be confidential; litellm's logging objects need not keep them.
+    litellm.turn_off_message_logging = True
+    return litellm
+
+
+async def complete(
+    model: str,
+    messages: Sequence[Message],
+    *,
+    api_base: str | None,
+    api_key: str | None,
+    params: Mapping[str, Any],
+) -> Reply:
+    """One chat completion through litellm, without litellm's own retries (the broker retries)."""
+    litellm = load_litellm()
+    response = await litellm.acompletion(
+        model=model,
+        messages=list(messages),
+        api_base=api_base,
+        api_key=api_key,
+        num_retries=0,
+        max_retries=0,
+        **params,
+    )
+    usage = getattr(response, "usage", None)
+    cost = response._hidden_params.get("response_cost")
+    return Reply(
+        text=response.choices[0].message.content or "",
+        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        cost_usd=float(cost) if cost is not None else None,
+    )

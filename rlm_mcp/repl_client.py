@@ -1,0 +1,206 @@
+"""The host's handle on one sandbox REPL: exec with timeouts, interrupts, restarts, variables.
+
+It owns one sandbox process (from any backend) and the channel to it. Timeouts first
+interrupt (variables survive); an exec that ignores the interrupt (stuck in C code) gets the
+sandbox restarted, and the caller is told plainly that the state is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
+from rlm_mcp.backends.channel import Channel, ChannelClosed, RemoteError, RequestHandler
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import SandboxError, SandboxRestarted
+
+log = logging.getLogger(__name__)
+
+RestartHook = Callable[["ReplClient"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one exec produced, already bounded by the sandbox."""
+
+    stdout: str = ""
+    stdout_chars: int = 0
+    stderr: str = ""
+    stderr_chars: int = 0
+    value: str | None = None
+    error: dict[str, str] | None = None
+    elapsed_s: float = 0.0
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    timed_out: bool = False
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any], timed_out: bool = False) -> ExecResult:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known, timed_out=timed_out)
+
+
+class ReplClient:
+    """One sandbox REPL. Create with `await ReplClient.start(...)`, end with `close()`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        spec: LaunchSpec,
+        settings: Settings,
+        tasks: TaskGroup,
+        on_request: RequestHandler,
+        on_restart: RestartHook | None = None,
+    ) -> None:
+        self.backend = backend
+        self.spec = spec
+        self._settings = settings
+        self._tasks = tasks
+        self._on_request = on_request
+        self._on_restart = on_restart
+        self._process: SandboxProcess | None = None
+        self._channel: Channel | None = None
+        self.restarts = 0
+        self.started_in_s = 0.0
+
+    @classmethod
+    async def start(
+        cls,
+        backend: Backend,
+        spec: LaunchSpec,
+        settings: Settings,
+        tasks: TaskGroup,
+        on_request: RequestHandler,
+        on_restart: RestartHook | None = None,
+    ) -> ReplClient:
+        client = cls(backend, spec, settings, tasks, on_request, on_restart)
+        await client._launch()
+        return client
+
+    @property
+    def paths(self) -> dict[Any, str]:
+        """Host folder -> where the sandbox sees it."""
+        return self._process.paths if self._process else {}
+
+    @property
+    def alive(self) -> bool:
+        return self._channel is not None and not self._channel.closed.is_set()
+
+    async def _launch(self) -> None:
+        started = time.perf_counter()
+        process = await self.backend.launch(self.spec)
+        channel = Channel(process.stream, self._on_request)
+        self._process, self._channel = process, channel
+        await self._tasks.start(channel.run)
+        with anyio.move_on_after(self._settings.start_timeout_s):
+            await _first_of(channel.ready.wait, channel.closed.wait)
+        if not channel.ready.is_set():
+            detail = process.diagnostics() or await process.exit_reason()
+            await process.kill()
+            raise SandboxError(
+                f"the {self.backend.name} sandbox did not start within {self._settings.start_timeout_s:g}s: "
+                f"{detail.strip()[-2000:]}"
+            )
+        self.started_in_s = time.perf_counter() - started
+
+    async def request(self, op: str, **payload: Any) -> Any:
+        """Any operation of the runtime, e.g. vars; restarts and reports a dead sandbox."""
+        await self._ensure_alive()
+        assert self._channel is not None
+        try:
+            return await self._channel.request(op, **payload)
+        except ChannelClosed:
+            await self._restart_and_raise("during this call")
+        except RemoteError as exc:
+            raise SandboxError(f"{exc.kind}: {exc}") from None
+
+    async def exec(self, code: str, timeout_s: float | None = None, max_chars: int | None = None) -> ExecResult:
+        """Run code; on timeout interrupt it, and restart the sandbox if it will not stop."""
+        await self._ensure_alive()
+        assert self._channel is not None
+        timeout = self._settings.exec_timeout_s if timeout_s is None else timeout_s
+        try:
+            call = await self._channel.send_request("exec", code=code, max_chars=max_chars)
+            with anyio.move_on_after(timeout):
+                return ExecResult.from_wire(await call.result())
+            return await self._interrupt_and_wait(call, f"the exec hit its {timeout:g}s time limit")
+        except ChannelClosed:
+            await self._restart_and_raise("during this exec")
+        except anyio.get_cancelled_exc_class():
+            # The client gave up on the call: stop the code too, without waiting for it.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+                await self._channel.notify("interrupt")
+            raise
+        raise AssertionError("unreachable")
+
+    async def _interrupt_and_wait(self, call: Any, why: str) -> ExecResult:
+        assert self._channel is not None
+        await self._channel.notify("interrupt")
+        grace = self._settings.interrupt_grace_s
+        with anyio.move_on_after(grace):
+            return ExecResult.from_wire(await call.result(), timed_out=True)
+        await self._restart_and_raise(
+            f"after {why}, the code ignored the interrupt for {grace:g}s (stuck in C code, e.g. a "
+            "catastrophic regex)", killed=True
+        )
+        raise AssertionError("unreachable")
+
+    async def ping(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("ping")
+        return result
+
+    async def _ensure_alive(self) -> None:
+        if not self.alive:
+            await self._restart_and_raise("since the last call")
+
+    async def _restart_and_raise(self, when: str, killed: bool = False) -> None:
+        assert self._process is not None
+        reason = "the sandbox was killed to stop it" if killed else await self._process.exit_reason()
+        await self.restart()
+        hook_note = " and the context re-attached" if self._on_restart else ""
+        raise SandboxRestarted(
+            f"{reason} {when}. A fresh sandbox was started{hook_note}, but every variable from before is "
+            "lost: recompute what you need, and keep big intermediate results smaller or in steps."
+        )
+
+    async def restart(self) -> None:
+        """Replace the sandbox process with a fresh one (all variables are lost)."""
+        if self._process is not None:
+            await self._process.kill()
+        self.restarts += 1
+        log.warning("restarting the %s sandbox of session %r", self.backend.name, self.spec.session)
+        await self._launch()
+        if self._on_restart is not None:
+            await self._on_restart(self)
+
+    async def close(self) -> None:
+        """Ask the runtime to exit, then remove the process whatever it did."""
+        if self._process is None:
+            return
+        channel, process = self._channel, self._process
+        self._process = self._channel = None
+        with anyio.CancelScope(shield=True):
+            if channel is not None and not channel.closed.is_set():
+                with anyio.move_on_after(2):
+                    await channel.notify("shutdown")
+                    await channel.closed.wait()
+            await process.kill()
+
+
+async def _first_of(*waits: Callable[[], Awaitable[Any]]) -> None:
+    """Return as soon as any of the waits returns."""
+    async with anyio.create_task_group() as tasks:
+
+        async def wait_then_stop(wait: Callable[[], Awaitable[Any]]) -> None:
+            await wait()
+            tasks.cancel_scope.cancel()
+
+        for wait in waits:
+            tasks.start_soon(wait_then_stop, wait)
