@@ -1,4 +1,4 @@
-"""Where the sandbox runtime (the stdlib-only `sandbox/` folder) is on this machine."""
+"""Where the sandbox runtime (the stdlib-only `sandbox/` folder) and its Dockerfile are."""
 
 from __future__ import annotations
 
@@ -19,3 +19,11 @@ def runtime_dir() -> Path:
     raise SandboxUnavailable(
         f"the sandbox runtime ({ENTRY_POINT}) is missing from {_CANDIDATES[0]} and {_CANDIDATES[1]}; reinstall rlm-mcp"
     )
+
+
+def dockerfile_path() -> Path:
+    """The recommended image's Dockerfile: inside the wheel, or at the top of a source checkout."""
+    for candidate in (_PACKAGE / "Dockerfile", _PACKAGE.parent / "Dockerfile"):
+        if candidate.is_file():
+            return candidate
+    raise SandboxUnavailable(f"the Dockerfile is missing beside {_PACKAGE}; reinstall rlm-mcp")

@@ -115,7 +115,7 @@ class DockerSandbox(SandboxProcess):
 
     def __init__(self, container: Any, attach: Any, raw: SocketStream, paths: dict[Path, str]) -> None:
         self._container = container
-        self._attach = attach  # the SDK's socket wrapper: keep it alive as long as the stream
+        self._attach = attach  # the SDK's wrapper of the attach socket: closed together with the stream
         self._stderr: deque[str] = deque(maxlen=_STDERR_TAIL)
         self.stream = DemuxedStream(raw, self._keep_stderr)
         self.paths = paths
@@ -130,6 +130,8 @@ class DockerSandbox(SandboxProcess):
         self._removed = True
         with anyio.CancelScope(shield=True):
             await self.stream.aclose()
+            getattr(self._attach, "_sock", self._attach).close()
+            self._attach.close()
             try:
                 await _blocking(self._container.remove, force=True)
             except Exception as exc:  # already gone, or the engine went away: nothing left to do

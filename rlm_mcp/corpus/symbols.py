@@ -16,6 +16,7 @@ from rlm_mcp.corpus.languages import grammar
 FUNCTION = "function"
 METHOD = "method"
 CLASS = "class"
+NAMESPACE = "namespace"
 
 _JS = """
 (function_declaration) @function
@@ -30,7 +31,7 @@ _TS = (
 (abstract_class_declaration) @class
 (interface_declaration) @class
 (enum_declaration) @class
-(internal_module) @class
+(internal_module) @namespace
 """
 )
 _C = """
@@ -40,7 +41,8 @@ _C = """
 (enum_specifier name: (_) body: (_)) @class
 """
 
-# Capture names are the kind; "class" covers every type-like scope (struct, trait, impl, ...).
+# Capture names are the kind: "class" covers every type-like scope (struct, trait, impl, ...),
+# "namespace" the scopes that only group (C++/C# namespaces, Rust mod, Ruby module).
 _QUERIES: dict[str, str] = {
     "python": "(function_definition) @function (class_definition) @class",
     "javascript": _JS,
@@ -49,7 +51,8 @@ _QUERIES: dict[str, str] = {
     "go": "(function_declaration) @function (method_declaration) @method (type_spec) @class",
     "rust": """
         (function_item) @function
-        [(struct_item) (enum_item) (union_item) (trait_item) (impl_item) (mod_item)] @class
+        [(struct_item) (enum_item) (union_item) (trait_item) (impl_item)] @class
+        (mod_item) @namespace
     """,
     "java": """
         [(method_declaration) (constructor_declaration)] @method
@@ -57,14 +60,15 @@ _QUERIES: dict[str, str] = {
          (annotation_type_declaration)] @class
     """,
     "c": _C,
-    "cpp": _C + "(class_specifier name: (_) body: (_)) @class (namespace_definition) @class",
+    "cpp": _C + "(class_specifier name: (_) body: (_)) @class (namespace_definition) @namespace",
     "csharp": """
         [(method_declaration) (constructor_declaration)] @method
         (local_function_statement) @function
         [(class_declaration) (struct_declaration) (interface_declaration) (enum_declaration)
-         (record_declaration) (namespace_declaration)] @class
+         (record_declaration)] @class
+        [(namespace_declaration) (file_scoped_namespace_declaration)] @namespace
     """,
-    "ruby": "(method) @function (singleton_method) @method [(class) (module)] @class",
+    "ruby": "(method) @function (singleton_method) @method (class) @class (module) @namespace",
     "php": """
         (function_definition) @function
         (method_declaration) @method

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -75,7 +74,9 @@ class OpenAIServer:
         # The default backlog (5) drops connections when 32+ clients connect at once.
         httpd.request_queue_size = 256
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="openai-server", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="openai-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -112,8 +113,9 @@ class OpenAIServer:
             return None
         sleep = _SLEEP.search(prompt)
         delay = float(sleep.group(1)) if sleep else self.latency_s
-        if delay:
-            time.sleep(delay)
+        # Waiting on the stop event rather than sleeping lets stop() release slow requests at once.
+        if delay and self._stopping.wait(delay):
+            return None
         status = _STATUS.search(prompt)
         if status and attempt < int(status.group(2) or 1):
             headers = {}

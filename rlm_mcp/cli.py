@@ -1,0 +1,99 @@
+"""The `rlm-mcp` command: serve, sandbox build, doctor, bench."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import anyio
+
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import RLMError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from rlm_mcp.server import run_server
+
+    settings = Settings.from_args(args)
+    run_server(settings, transport=args.transport, host=args.host, port=args.port)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from rlm_mcp.backends.image import build_image
+
+    image_id = build_image(args.tag, args.base_image, log=lambda line: print(line, file=sys.stderr))
+    print(f"built {args.tag} ({image_id[:19]})")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    """Say which backend `serve` would use here, and why."""
+    from rlm_mcp.backends import open_backend
+
+    settings = Settings.from_args(args)
+
+    async def probe() -> str:
+        async with anyio.create_task_group() as tasks:
+            backend, notice = await open_backend(settings, tasks)
+            await backend.aclose()
+            tasks.cancel_scope.cancel()
+        return f"backend: {backend.name}\nisolation: {backend.isolation}" + (f"\nnotice: {notice}" if notice else "")
+
+    print(anyio.run(probe))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bench.__main__ import main as bench_main  # bench/ ships with the source tree
+
+    return bench_main(["--quick"] if args.quick else [])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rlm-mcp",
+        description="MCP server: a persistent, sandboxed Python REPL over your repository, with sub-LLM calls.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="default: stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    Settings.add_arguments(serve)
+    serve.set_defaults(run=_serve)
+
+    sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    build = sandbox_commands.add_parser("build", help="build the recommended sandbox image")
+    build.add_argument("--tag", default=Settings.image, help=f"image tag (default {Settings.image})")
+    build.add_argument("--base-image", default="python:3.12-slim", help="any image with python3 >= 3.10")
+    build.set_defaults(run=_build)
+
+    doctor = commands.add_parser("doctor", help="show which sandbox backend would be used and why")
+    Settings.add_arguments(doctor)
+    doctor.set_defaults(run=_doctor)
+
+    bench = commands.add_parser("bench", help="run the benchmark suite and print the table")
+    bench.add_argument("--quick", action="store_true", help="a subset that runs in under a minute")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        sys.exit(args.run(args))
+    except RLMError as exc:
+        print(f"rlm-mcp: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

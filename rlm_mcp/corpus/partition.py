@@ -1,0 +1,201 @@
+"""Split one file into chunks (cAST-style split-then-merge) and list its definitions.
+
+Chunks are consecutive byte ranges that cover the file exactly, so joining them rebuilds
+it byte for byte. Whole definitions stay together; small neighbours are merged up to the
+budget; a node that alone exceeds the budget is split along its children.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from typing import NamedTuple
+
+import tree_sitter
+
+from rlm_mcp.corpus.languages import MARKDOWN, detect_language, parser
+from rlm_mcp.corpus.symbols import Definition, find_definitions
+from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, section_cuts
+
+MODULE = "module"
+LINES = "lines"
+BYTES_PER_TOKEN = 4
+# Deeper oversized nesting (e.g. a 5,000-term expression) is cut by lines instead of recursing.
+_MAX_DEPTH = 200
+
+# (id, start_byte, end_byte, start_line, end_line, kind, symbol, tokens); lines 1-based inclusive.
+ChunkRow = tuple[str, int, int, int, int, str, str, int]
+# (qualified name, kind, start_line, end_line)
+SymbolRow = tuple[str, str, int, int]
+
+
+class ParsedFile(NamedTuple):
+    """What partitioning one file yields: its identity, its chunks and its definitions."""
+
+    sha: str
+    language: str
+    lines: int
+    chunks: tuple[ChunkRow, ...]
+    symbols: tuple[SymbolRow, ...]
+
+
+def estimate_tokens(size: int) -> int:
+    """Estimate tokens as bytes / 4 rounded up: the usual BPE ratio for code and English."""
+    return -(-size // BYTES_PER_TOKEN)
+
+
+def content_sha(data: bytes) -> str:
+    """A short content hash (64 bits, hex) that identifies a file version."""
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
+    """Chunk ``data`` (the bytes of ``path``) to about ``chunk_tokens`` each, and find its symbols."""
+    budget = max(1, chunk_tokens) * BYTES_PER_TOKEN
+    language = detect_language(path, data[:256])
+    file_parser = parser(language)
+    definitions: list[Definition] = []
+    default_kind = LINES
+    if file_parser is not None:
+        root = file_parser.parse(data).root_node
+        definitions = find_definitions(language, root)
+        cuts: list[int] = []
+        _split(data, root, 0, len(data), budget, cuts, 0)
+        default_kind = MODULE
+    elif language == MARKDOWN:
+        definitions = markdown_headings(data)
+        cuts = section_cuts(data, definitions, budget)
+        default_kind = SECTION
+    else:
+        cuts = line_cuts(data, 0, len(data), budget)
+    sha = content_sha(data)
+    chunks = _chunk_rows(path, sha, data, cuts, definitions, default_kind)
+    symbols = tuple((d.name, d.kind, d.start_line, d.end_line) for d in definitions)
+    return ParsedFile(sha, language, count_lines(data), chunks, symbols)
+
+
+def count_lines(data: bytes) -> int:
+    """Number of lines, counting a last line without a trailing newline."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def _cut(cuts: list[int], at: int) -> None:
+    if not cuts or at > cuts[-1]:
+        cuts.append(at)
+
+
+def _split(
+    data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[int], depth: int
+) -> None:
+    """Append cut positions inside ``[lo, hi)``, the span of ``node`` plus its leading trivia."""
+    segments = _segments(node, lo, hi)
+    if not segments or depth > _MAX_DEPTH:
+        cuts.extend(line_cuts(data, lo, hi, budget))
+        return
+    group = 0  # bytes merged so far into the chunk that starts at group_start
+    group_start = lo
+    for start, end, main, is_body in segments:
+        size = end - start
+        # A body that fits alone but not after its header is split so the header joins it.
+        header_spill = is_body and bool(group) and group + size > budget and main.child_count > 0
+        if size <= budget and not header_spill:
+            if group and group + size > budget:
+                _cut(cuts, start)
+                group, group_start = 0, start
+            group += size
+            continue
+        # A header (``class Foo:``, decorators, ``fn f()``) rides along into its body's first chunk.
+        carry = bool(group) and is_body
+        if group and not carry:
+            _cut(cuts, start)
+        begin = group_start if carry else start
+        if main.child_count:
+            _split(data, main, begin, end, budget, cuts, depth + 1)
+        else:
+            cuts.extend(line_cuts(data, begin, end, budget))
+        _cut(cuts, end)
+        group, group_start = 0, end
+
+
+def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, tree_sitter.Node, bool]]:
+    """Tile ``[lo, hi)`` into one segment per child: (start, end, main node, is it a body).
+
+    Leading comments join the node after them, a comment on the line where the previous node
+    ends joins that node, and segments start at the beginning of a line when they can.
+    """
+    starts: list[int] = []
+    mains: list[tree_sitter.Node] = []
+    bodies: list[bool] = []
+    awaiting_main = False  # the last unit so far holds only leading comments
+    previous_end = lo
+    previous_row = -1
+    for index, child in enumerate(node.children):
+        if child.start_byte == child.end_byte:
+            continue  # zero-width nodes (MISSING tokens) carry no bytes
+        is_comment = "comment" in child.type
+        if is_comment and mains and not awaiting_main and child.start_point[0] == previous_row:
+            pass  # a trailing comment stays in the unit of the node it follows
+        elif awaiting_main:
+            mains[-1], bodies[-1] = child, _is_body(node, index, child)
+            awaiting_main = is_comment
+        else:
+            line_start = child.start_byte - child.start_point[1]
+            starts.append(line_start if line_start >= previous_end else child.start_byte)
+            mains.append(child)
+            bodies.append(_is_body(node, index, child))
+            awaiting_main = is_comment
+        previous_end, previous_row = child.end_byte, child.end_point[0]
+    if not starts:
+        return []
+    starts[0] = lo
+    ends = [*starts[1:], hi]
+    return list(zip(starts, ends, mains, bodies, strict=True))
+
+
+def _is_body(parent: tree_sitter.Node, index: int, child: tree_sitter.Node) -> bool:
+    """Whether ``child`` is the body-like part of ``parent`` (a field, or a ``*body``/``*block``)."""
+    return parent.field_name_for_child(index) is not None or child.type.endswith(("body", "block"))
+
+
+def _chunk_rows(
+    path: str, sha: str, data: bytes, cuts: list[int], definitions: list[Definition], default_kind: str
+) -> tuple[ChunkRow, ...]:
+    """Turn cut positions into chunk rows with lines, a label and a stable id."""
+    size = len(data)
+    bounds = [0, *(cut for cut in cuts if 0 < cut < size), size] if size else [0]
+    starts = [d.start_byte for d in definitions]
+    rows: list[ChunkRow] = []
+    line = 1
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if b <= a:
+            continue
+        end_line = line + data.count(b"\n", a, b - 1)
+        kind, symbol = _label(data, a, b, definitions, starts, default_kind)
+        digest = hashlib.blake2b(f"{path}\0{sha}\0{a}\0{b}".encode(), digest_size=6).hexdigest()
+        rows.append((digest, a, b, line, end_line, kind, symbol, estimate_tokens(b - a)))
+        line = end_line + (1 if data[b - 1] == 0x0A else 0)
+    return tuple(rows)
+
+
+def _label(
+    data: bytes, a: int, b: int, definitions: list[Definition], starts: list[int], default_kind: str
+) -> tuple[str, str]:
+    """Name a chunk after the one definition it holds whole, else the one its code ends inside."""
+    first = bisect.bisect_left(starts, a)
+    last = bisect.bisect_left(starts, b)
+
+    def held(index: int) -> bool:
+        return index >= first and definitions[index].end_byte <= b
+
+    outermost = [i for i in range(first, last) if held(i) and not held(definitions[i].parent)]
+    if len(outermost) == 1:
+        return definitions[outermost[0]].kind, definitions[outermost[0]].name
+    # Trailing blank lines can lie past the end of the enclosing definition: look at the last code byte.
+    code_end = a + len(data[a:b].rstrip())
+    probe = max(a, code_end - 1)
+    index = bisect.bisect_right(starts, probe) - 1
+    while index >= 0 and (definitions[index].end_byte <= probe or held(index)):
+        index = definitions[index].parent
+    if index >= 0:
+        return definitions[index].kind, definitions[index].name
+    return default_kind, ""

@@ -1,0 +1,98 @@
+"""Splitting text that has no grammar: line windows, and Markdown by headings.
+
+Both return cut positions (byte offsets) rather than pieces, so the caller can always
+rebuild the file byte for byte from consecutive ranges.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rlm_mcp.corpus.symbols import Definition
+
+SECTION = "section"
+
+_HEADING = re.compile(rb" {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(rb" {0,3}(`{3,}|~{3,})")
+
+
+def line_cuts(data: bytes, start: int, end: int, budget: int) -> list[int]:
+    """Cut ``data[start:end]`` into windows of at most ``budget`` bytes, ending at line ends.
+
+    A single line longer than the budget is cut inside, never in the middle of a UTF-8 character.
+    """
+    cuts: list[int] = []
+    position = start
+    while end - position > budget:
+        limit = position + budget
+        newline = data.rfind(b"\n", position, limit)
+        if newline >= 0:
+            cut = newline + 1
+        else:
+            cut = limit
+            while cut > position + 1 and data[cut] & 0xC0 == 0x80:  # UTF-8 continuation byte
+                cut -= 1
+        cuts.append(cut)
+        position = cut
+    return cuts
+
+
+def markdown_headings(data: bytes) -> list[Definition]:
+    """Every ATX heading outside fenced code blocks, named by its path (``Guide > Install``)."""
+    headings: list[Definition] = []
+    levels: list[int] = []
+    open_scopes: list[int] = []
+    fence = b""
+    position = 0
+    line_number = 0
+    for line in data.split(b"\n"):
+        line_number += 1
+        start, position = position, position + len(line) + 1
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if not fence:
+                fence = marker
+            elif marker[:1] == fence[:1] and len(marker) >= len(fence):
+                fence = b""
+            continue
+        heading = None if fence else _HEADING.match(line.rstrip(b"\r"))
+        if heading is None:
+            continue
+        level = len(heading.group(1))
+        while open_scopes and levels[open_scopes[-1]] >= level:
+            _close(headings, open_scopes.pop(), start, line_number - 1)
+        title = heading.group(2).decode("utf-8", "replace")
+        parent = open_scopes[-1] if open_scopes else -1
+        name = f"{headings[parent].name} > {title}" if parent >= 0 else title
+        headings.append(Definition(start, start, SECTION, name, line_number, line_number, parent))
+        levels.append(level)
+        open_scopes.append(len(headings) - 1)
+    last_line = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    for index in open_scopes:
+        _close(headings, index, len(data), last_line)
+    return headings
+
+
+def _close(headings: list[Definition], index: int, end_byte: int, end_line: int) -> None:
+    """Extend a heading's section up to the byte and line where the next peer heading starts."""
+    headings[index] = headings[index]._replace(end_byte=end_byte, end_line=max(end_line, headings[index].start_line))
+
+
+def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[int]:
+    """Cut Markdown at headings, merging small neighbouring sections up to ``budget`` bytes."""
+    starts = [0] + [heading.start_byte for heading in headings if heading.start_byte > 0] + [len(data)]
+    cuts: list[int] = []
+    group = 0
+    for start, end in zip(starts, starts[1:], strict=False):
+        size = end - start
+        if group and group + size > budget:
+            cuts.append(start)
+            group = 0
+        if size > budget:
+            cuts.extend(line_cuts(data, start, end, budget))
+            cuts.append(end)
+            group = 0
+        else:
+            group += size
+    return cuts

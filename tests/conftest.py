@@ -1,0 +1,87 @@
+"""Shared fixtures: settings for tests, the backends to run against, started sandboxes.
+
+Docker tests need a real engine and the sandbox image. Without one they are skipped,
+unless RLM_REQUIRE_DOCKER=1 (as in CI), where a missing engine is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from rlm_mcp.backends import LaunchSpec, open_backend
+from rlm_mcp.config import Settings
+from rlm_mcp.repl_client import ReplClient
+
+TEST_IMAGE = os.environ.get("RLM_IMAGE", "rlm-mcp-sandbox:latest")
+DOCKER_REQUIRED = os.environ.get("RLM_REQUIRE_DOCKER") == "1"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def docker_problem() -> str | None:
+    """Why the docker tests cannot run here, or None when they can."""
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+        client.images.get(TEST_IMAGE)
+    except Exception as exc:
+        return f"no usable Docker engine/image {TEST_IMAGE}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_ready() -> None:
+    problem = docker_problem()
+    if problem is None:
+        return
+    if DOCKER_REQUIRED:
+        pytest.fail(f"RLM_REQUIRE_DOCKER=1 but {problem}")
+    pytest.skip(problem)
+
+
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def backend_name(request: pytest.FixtureRequest) -> str:
+    if request.param == "docker":
+        request.getfixturevalue("docker_ready")
+    return str(request.param)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        defaults: dict[str, Any] = {"image": TEST_IMAGE, "cache_dir": str(tmp_path / "cache")}
+        return Settings.from_env({}, **{**defaults, **overrides})
+
+    return make
+
+
+async def echo_host(op: str, payload: dict[str, Any]) -> Any:
+    """A host that answers sub-LLM requests by upper-casing the prompts."""
+    if op == "llm":
+        return [{"ok": True, "text": str(prompt).upper()} for prompt in payload["prompts"]]
+    raise ValueError(f"unexpected request {op!r}")
+
+
+@pytest.fixture
+async def repl(backend_name: str, make_settings: Callable[..., Settings]) -> AsyncIterator[ReplClient]:
+    settings = make_settings(backend=backend_name, exec_timeout_s=30, interrupt_grace_s=2)
+    async with anyio.create_task_group() as tasks:
+        backend, _ = await open_backend(settings, tasks)
+        client = await ReplClient.start(backend, LaunchSpec("test"), settings, tasks, echo_host)
+        try:
+            yield client
+        finally:
+            await client.close()
+            await backend.aclose()
+            tasks.cancel_scope.cancel()
