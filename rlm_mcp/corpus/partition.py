@@ -94,18 +94,18 @@ def _split(
         return
     group = 0  # bytes merged so far into the chunk that starts at group_start
     group_start = lo
-    for start, end, main, is_body in segments:
+    for start, end, main, index in segments:
         size = end - start
+        spills = bool(group) and group + size > budget
         # A body that fits alone but not after its header is split so the header joins it.
-        header_spill = is_body and bool(group) and group + size > budget and main.child_count > 0
-        if size <= budget and not header_spill:
-            if group and group + size > budget:
+        if size <= budget and not (spills and main.child_count and _is_body(node, index, main)):
+            if spills:
                 _cut(cuts, start)
                 group, group_start = 0, start
             group += size
             continue
         # A header (``class Foo:``, decorators, ``fn f()``) rides along into its body's first chunk.
-        carry = bool(group) and is_body
+        carry = bool(group) and _is_body(node, index, main)
         if group and not carry:
             _cut(cuts, start)
         begin = group_start if carry else start
@@ -117,15 +117,15 @@ def _split(
         group, group_start = 0, end
 
 
-def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, tree_sitter.Node, bool]]:
-    """Tile ``[lo, hi)`` into one segment per child: (start, end, main node, is it a body).
+def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, tree_sitter.Node, int]]:
+    """Tile ``[lo, hi)`` into one segment per child: (start, end, main node, its child index).
 
     Leading comments join the node after them, a comment on the line where the previous node
     ends joins that node, and segments start at the beginning of a line when they can.
     """
     starts: list[int] = []
     mains: list[tree_sitter.Node] = []
-    bodies: list[bool] = []
+    indexes: list[int] = []
     awaiting_main = False  # the last unit so far holds only leading comments
     previous_end = lo
     previous_row = -1
@@ -136,20 +136,20 @@ def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, 
         if is_comment and mains and not awaiting_main and child.start_point[0] == previous_row:
             pass  # a trailing comment stays in the unit of the node it follows
         elif awaiting_main:
-            mains[-1], bodies[-1] = child, _is_body(node, index, child)
+            mains[-1], indexes[-1] = child, index
             awaiting_main = is_comment
         else:
             line_start = child.start_byte - child.start_point[1]
             starts.append(line_start if line_start >= previous_end else child.start_byte)
             mains.append(child)
-            bodies.append(_is_body(node, index, child))
+            indexes.append(index)
             awaiting_main = is_comment
         previous_end, previous_row = child.end_byte, child.end_point[0]
     if not starts:
         return []
     starts[0] = lo
     ends = [*starts[1:], hi]
-    return list(zip(starts, ends, mains, bodies, strict=True))
+    return list(zip(starts, ends, mains, indexes, strict=True))
 
 
 def _is_body(parent: tree_sitter.Node, index: int, child: tree_sitter.Node) -> bool:

@@ -23,8 +23,6 @@ def load_litellm() -> ModuleType:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
-    # Prompts may be confidential; litellm's logging objects need not keep them.
-    litellm.turn_off_message_logging = True
     return litellm
 
 

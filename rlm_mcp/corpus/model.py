@@ -1,0 +1,163 @@
+"""The loaded corpus and its records: files, chunks, symbols, skipped paths, load figures."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from rlm_mcp.corpus.options import LoadOptions
+from rlm_mcp.corpus.partition import ParsedFile, estimate_tokens
+
+# Wire formats shipped to the sandbox: column names once, then one list per record.
+FILE_FIELDS = ("path", "language", "size", "lines", "sha")
+CHUNK_FIELDS = ("id", "file", "kind", "symbol", "start_line", "end_line", "start_byte", "end_byte", "tokens")
+SYMBOL_FIELDS = ("name", "kind", "file", "start_line", "end_line")
+PAYLOAD_FORMAT = 1
+
+
+class FileInfo(NamedTuple):
+    """One loaded file: posix path relative to the root, language, bytes, lines, content hash."""
+
+    path: str
+    language: str
+    size: int
+    lines: int
+    sha: str
+
+
+class Chunk(NamedTuple):
+    """A contiguous byte range of one file; a file's chunks in order rebuild it exactly."""
+
+    id: str
+    path: str
+    language: str
+    kind: str
+    symbol: str
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+    tokens: int
+
+
+class Symbol(NamedTuple):
+    """One definition: dotted qualified name (``Class.method``), kind and 1-based lines."""
+
+    name: str
+    kind: str
+    path: str
+    start_line: int
+    end_line: int
+
+
+class Skipped(NamedTuple):
+    """A path left out of the corpus and why (``gitignored``, ``binary``, ``secret``, ...)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What a load cost and how much of the previous index it reused."""
+
+    seconds: float
+    walk_seconds: float
+    parse_seconds: float
+    parsed_files: int
+    """Files read and partitioned by this load."""
+    reused_files: int
+    """Files taken from the cache without reading them (same size and mtime)."""
+    rehashed_files: int
+    """Files whose mtime changed but whose content hash matched the cache: read, not parsed."""
+    workers: int
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A loaded context: the files kept, their chunks and symbols, what was skipped and why.
+
+    ``root`` is ``None`` for raw text, whose single virtual file is held in ``text``.
+    """
+
+    source: str
+    root: Path | None
+    options: LoadOptions
+    files: tuple[FileInfo, ...]
+    parsed: tuple[ParsedFile, ...]
+    """Per file, in the order of ``files``: its chunks (at ``options.chunk_tokens``) and symbols."""
+    skipped: tuple[Skipped, ...]
+    stats: LoadStats
+    text: str | None = None
+
+    @property
+    def chunk_tokens(self) -> int:
+        """The chunk budget these chunks were cut with."""
+        return self.options.chunk_tokens
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes of all loaded files."""
+        return sum(info.size for info in self.files)
+
+    @property
+    def total_tokens(self) -> int:
+        """Estimated tokens of all loaded files."""
+        return estimate_tokens(self.total_bytes)
+
+    @functools.cached_property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk, file by file in order."""
+        return [
+            Chunk(row[0], info.path, info.language, row[5], row[6], row[3], row[4], row[1], row[2], row[7])
+            for info, parsed in zip(self.files, self.parsed, strict=True)
+            for row in parsed.chunks
+        ]
+
+    @functools.cached_property
+    def symbols(self) -> list[Symbol]:
+        """Every definition found, file by file in source order."""
+        return [
+            Symbol(row[0], row[1], info.path, row[2], row[3])
+            for info, parsed in zip(self.files, self.parsed, strict=True)
+            for row in parsed.symbols
+        ]
+
+    def manifest(self) -> dict[str, Any]:
+        """A bounded summary for the agent: sizes, languages, largest files, skips."""
+        from rlm_mcp.corpus.manifest import build_manifest
+
+        return build_manifest(self)
+
+    def file_records(self) -> dict[str, Any]:
+        """Files as ``{"fields": FILE_FIELDS, "rows": [[path, language, size, lines, sha], ...]}``."""
+        return {"fields": list(FILE_FIELDS), "rows": [list(info) for info in self.files]}
+
+    def chunk_records(self) -> dict[str, Any]:
+        """Chunks as compact rows; ``file`` is an index into ``file_records()["rows"]``."""
+        rows = [
+            [row[0], index, row[5], row[6], row[3], row[4], row[1], row[2], row[7]]
+            for index, parsed in enumerate(self.parsed)
+            for row in parsed.chunks
+        ]
+        return {"fields": list(CHUNK_FIELDS), "rows": rows}
+
+    def symbol_records(self) -> dict[str, Any]:
+        """Symbols as compact rows; ``file`` is an index into ``file_records()["rows"]``."""
+        rows = [
+            [row[0], row[1], index, row[2], row[3]] for index, parsed in enumerate(self.parsed) for row in parsed.symbols
+        ]
+        return {"fields": list(SYMBOL_FIELDS), "rows": rows}
+
+    def payload(self) -> dict[str, Any]:
+        """Everything the sandbox needs as one JSON-serialisable frame (no file text)."""
+        return {
+            "format": PAYLOAD_FORMAT,
+            "root": str(self.root) if self.root is not None else None,
+            "chunk_tokens": self.chunk_tokens,
+            "files": self.file_records(),
+            "chunks": self.chunk_records(),
+            "symbols": self.symbol_records(),
+        }
