@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from rlm_mcp.corpus.options import LoadOptions
+from rlm_mcp.corpus.screen import DEFAULT_SECRET_PATTERNS
 from rlm_mcp.errors import ConfigError
+from rlm_mcp.llm.config import BrokerConfig
 
 BackendName = Literal["auto", "docker", "local"]
 HARD_MAX_OUTPUT_CHARS = 100_000
@@ -55,6 +58,31 @@ class Settings:
     cache_dir: str = _setting(
         _default_cache_dir(), "RLM_CACHE_DIR", "where the corpus index and sub-LLM response caches live"
     )
+    # -- loading a context
+    chunk_tokens: int = _setting(1500, "RLM_CHUNK_TOKENS", "chunk budget in estimated tokens (bytes / 4)")
+    max_file_bytes: int = _setting(2_000_000, "RLM_MAX_FILE_BYTES", "files larger than this are skipped")
+    max_total_bytes: int = _setting(512_000_000, "RLM_MAX_TOTAL_BYTES", "stop loading files past this total")
+    load_secrets: bool = _setting(
+        False, "RLM_LOAD_SECRETS", "load files that look like secrets (.env*, *.pem, *.key, id_rsa*, ...)"
+    )
+    # -- sub-LLM calls
+    model: str | None = _setting(
+        None, "RLM_MODEL", "litellm model for sub-calls, e.g. anthropic/claude-haiku-4-5, openai/gpt-5-mini"
+    )
+    sub_model: str | None = _setting(None, "RLM_SUB_MODEL", "model for llm_query/llm_batch if not --model")
+    api_base: str | None = _setting(
+        None, "RLM_API_BASE", "base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp)"
+    )
+    api_key: str | None = _setting(
+        None, "RLM_API_KEY", "API key for --api-base; providers' own variables (ANTHROPIC_API_KEY...) also work"
+    )
+    llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
+    llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
+    llm_retries: int = _setting(4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors")
+    max_calls: int | None = _setting(None, "RLM_MAX_CALLS", "sub-calls per session (unlimited if unset)")
+    max_tokens: int | None = _setting(None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)")
+    max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD")
+    llm_cache: bool = _setting(True, "RLM_LLM_CACHE", "answer repeated deterministic sub-calls from the disk cache")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -88,7 +116,7 @@ class Settings:
                 type=kind if kind is not bool else _parse_bool,
                 default=None,
                 metavar=spec.name.upper(),
-                help=f"{spec.metadata['help']} [env {spec.metadata['env']}; default {spec.default}]",
+                help=f"{spec.metadata['help']} [env {spec.metadata['env']}; default {_shown_default(spec)}]",
             )
 
     @classmethod
@@ -98,6 +126,42 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def broker_config(self) -> BrokerConfig:
+        """The sub-LLM broker's share of the settings."""
+        return BrokerConfig(
+            model=self.model,
+            sub_model=self.sub_model,
+            api_base=self.api_base,
+            api_key=self.api_key,
+            concurrency=self.llm_concurrency,
+            timeout_s=self.llm_timeout_s,
+            max_retries=self.llm_retries,
+            max_calls=self.max_calls,
+            max_tokens=self.max_tokens,
+            max_cost_usd=self.max_cost_usd,
+            cache=self.llm_cache,
+        )
+
+    def load_options(
+        self, include: list[str] | None = None, exclude: list[str] | None = None, chunk_tokens: int | None = None
+    ) -> LoadOptions:
+        """The corpus loader's share of the settings, with one call's filters."""
+        return LoadOptions(
+            include=tuple(include or ()),
+            exclude=tuple(exclude or ()),
+            secret_patterns=() if self.load_secrets else DEFAULT_SECRET_PATTERNS,
+            max_file_bytes=self.max_file_bytes,
+            max_total_bytes=self.max_total_bytes,
+            chunk_tokens=chunk_tokens or self.chunk_tokens,
+            cache_dir=Path(self.cache_dir) / "corpus",
+        )
+
+
+def _shown_default(spec: dataclasses.Field[Any]) -> str:
+    if spec.name == "api_key":
+        return "unset"
+    return "unset" if spec.default is None else str(spec.default)
 
 
 def _base_type(spec: dataclasses.Field[Any]) -> type:

@@ -7,10 +7,14 @@ to the host through HostLink.
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import TYPE_CHECKING, Any
 
 from bounded import bounded_repr
+from context import ContextError, File, Store, build_chunks, load_payload
 from host import HostError
+from search import compile_pattern, grep_texts, select_paths
 
 if TYPE_CHECKING:
     from repl import Repl
@@ -20,6 +24,19 @@ _PREVIEW_CHARS = 80
 
 class UserError(Exception):
     """A helper was called wrongly; the message says how to call it."""
+
+
+class _Loaded:
+    """The context currently loaded; helpers read it at call time, so a reload is seen at once."""
+
+    store: Store | None = None
+    file_list: list[File] = []
+
+    @classmethod
+    def require(cls) -> Store:
+        if cls.store is None:
+            raise UserError("no context is loaded yet: call the rlm_load_context tool first")
+        return cls.store
 
 
 class LLMFailure:
@@ -87,11 +104,123 @@ def install(repl: Repl) -> dict[str, Any]:
             raise UserError(f"sub-LLM call failed: {answer.kind}: {answer.message}")
         return str(answer)
 
+    def read(path: str, start: int | None = None, end: int | None = None) -> str:
+        """Lines `start`..`end` (1-based, inclusive) of a loaded file; the whole file by default."""
+        store = _Loaded.require()
+        try:
+            text = store.files[store.check(path)].text
+        except ContextError as exc:
+            raise UserError(str(exc)) from None
+        if start is None and end is None:
+            return text
+        lines = text.splitlines(keepends=True)
+        first = max(int(start or 1), 1)
+        last = len(lines) if end is None else min(int(end), len(lines))
+        return "".join(lines[first - 1 : last])
+
+    def grep(
+        pattern: str,
+        paths: str | list[str] | None = None,
+        *,
+        ignore_case: bool = False,
+        fixed: bool = False,
+        max_hits: int = 1000,
+    ) -> list[Any]:
+        """Regex search over the loaded files (or those matching the `paths` globs) -> hits with path:line."""
+        store = _Loaded.require()
+        import re
+
+        try:
+            compiled = compile_pattern(re.escape(pattern) if fixed else pattern, ignore_case)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        selected = select_paths(store.files, paths)
+        hits, truncated = grep_texts(((p, store.files[p].text) for p in selected), compiled, max_hits)
+        if truncated:
+            print(f"grep: stopped at max_hits={max_hits}; narrow the pattern or raise max_hits", file=sys.stderr)
+        return hits
+
+    def partition(
+        budget: int | None = None,
+        paths: str | list[str] | None = None,
+        languages: list[str] | None = None,
+        kinds: list[str] | None = None,
+    ) -> list[Any]:
+        """Re-chunk the context with another token budget and/or only some paths, languages or kinds."""
+        store = _Loaded.require()
+        try:
+            rows = host.request(
+                "partition",
+                chunk_tokens=budget,
+                paths=[paths] if isinstance(paths, str) else paths,
+                languages=languages,
+                kinds=kinds,
+            )
+        except HostError as exc:
+            raise UserError(str(exc)) from None
+        return build_chunks(store, _Loaded.file_list, rows)
+
     names: dict[str, Any] = {
         "SHOW_VARS": SHOW_VARS,
         "llm_query": llm_query,
         "llm_batch": llm_batch,
         "LLMFailure": LLMFailure,
+        "read": read,
+        "grep": grep,
+        "partition": partition,
     }
     repl.namespace.update(names)
     return names
+
+
+def load_context(repl: Repl, payload: dict[str, Any]) -> dict[str, Any]:
+    """Replace the loaded context (`context`, `files`, `chunks`, `symbols`); other variables stay."""
+    context, store, file_list, chunks, symbols = load_payload(payload)
+    _Loaded.store, _Loaded.file_list = store, file_list
+    names = {"context": context, "files": store.files, "chunks": chunks, "symbols": symbols}
+    repl.namespace.update(names)
+    repl.helper_names.update(names)
+    return {"files": len(file_list), "chunks": len(chunks), "symbols": len(symbols)}
+
+
+_PLACEHOLDER = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+
+
+def render_prompts(repl: Repl, message: dict[str, Any]) -> dict[str, Any]:
+    """The prompt(s) of rlm_query: `{{expr}}` evaluated in the REPL, once or per item of `over`."""
+    template = str(message.get("template", ""))
+    over = message.get("over")
+    if not over:
+        return {"prompts": [_render(template, repl.namespace, {})]}
+    try:
+        items = list(eval(compile(over, "<over>", "eval"), repl.namespace))
+    except Exception as exc:
+        raise UserError(f"`over` must be a Python expression giving a list; {over!r} raised {exc!r}") from None
+    limit = message.get("limit")
+    if limit is not None:
+        items = items[: int(limit)]
+    mentions_item = any("item" in expression for expression in _PLACEHOLDER.findall(template))
+    prompts = []
+    for index, item in enumerate(items):
+        prompt = _render(template, repl.namespace, {"item": item, "index": index})
+        prompts.append(prompt if mentions_item else f"{prompt}\n\n{item}")
+    return {"prompts": prompts}
+
+
+def _render(template: str, namespace: dict[str, Any], local: dict[str, Any]) -> str:
+    def substitute(found: re.Match[str]) -> str:
+        expression = found.group(1).strip()
+        try:
+            return str(eval(expression, namespace, local))
+        except Exception as exc:
+            raise UserError(f"the placeholder {{{{{expression}}}}} raised {exc!r}") from None
+
+    return _PLACEHOLDER.sub(substitute, template)
+
+
+def assign_answers(repl: Repl, message: dict[str, Any]) -> dict[str, Any]:
+    """Store rlm_query's answers in a variable: a list (or one value), failures as LLMFailure."""
+    values = [a["text"] if a.get("ok") else LLMFailure(a.get("type", "Error"), a["error"]) for a in message["answers"]]
+    name = str(message["name"])
+    repl.namespace[name] = values[0] if message.get("single") and values else values
+    return {"name": name}

@@ -45,7 +45,13 @@ class Repl:
         self.work: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         self.executing = False
         self.cell = 0
-        self.ops: dict[str, Handler] = {"exec": self.op_exec, "vars": self.op_vars}
+        self.ops: dict[str, Handler] = {
+            "exec": self.op_exec,
+            "vars": self.op_vars,
+            "load": lambda message: helpers.load_context(self, message["context"]),
+            "render": lambda message: helpers.render_prompts(self, message),
+            "assign": lambda message: helpers.assign_answers(self, message),
+        }
         self.helper_names = helpers.install(self)
 
     # -- reader thread -------------------------------------------------------------------------

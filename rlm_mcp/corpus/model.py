@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rlm_mcp.corpus.manifest import build_manifest
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ParsedFile, estimate_tokens
 
@@ -127,8 +128,6 @@ class Corpus:
 
     def manifest(self) -> dict[str, Any]:
         """A bounded summary for the agent: sizes, languages, largest files, skips."""
-        from rlm_mcp.corpus.manifest import build_manifest
-
         return build_manifest(self)
 
     def file_records(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class ParsedFile(NamedTuple):
 
     sha: str
     language: str
+    size: int
     lines: int
     chunks: tuple[ChunkRow, ...]
     symbols: tuple[SymbolRow, ...]
@@ -71,7 +72,7 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     sha = content_sha(data)
     chunks = _chunk_rows(path, sha, data, cuts, definitions, default_kind)
     symbols = tuple((d.name, d.kind, d.start_line, d.end_line) for d in definitions)
-    return ParsedFile(sha, language, count_lines(data), chunks, symbols)
+    return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols)
 
 
 def count_lines(data: bytes) -> int:

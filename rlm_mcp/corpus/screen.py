@@ -7,7 +7,6 @@ by default and private keys are also caught by content.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 # Gitignore-style patterns; configurable through ``LoadOptions.secret_patterns``.
 DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
@@ -60,7 +59,9 @@ _PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]{0,
 
 def has_binary_extension(path: str) -> bool:
     """Whether the name alone says the file is binary (images, archives, objects, ...)."""
-    return PurePosixPath(path).suffix.lower() in BINARY_EXTENSIONS
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in BINARY_EXTENSIONS
 
 
 def content_problem(data: bytes) -> str | None:

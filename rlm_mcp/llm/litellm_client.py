@@ -1,6 +1,7 @@
 """The one place that talks to litellm: a lazy, quiet import and a single chat-completion call.
 
-litellm takes seconds to import, so nothing imports it until the first sub-call.
+litellm takes seconds to import, so nothing imports it until the first sub-call, and that
+import runs in a worker thread so the event loop (and the MCP session on it) stays responsive.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
+
+import anyio
 
 from rlm_mcp.llm.results import Message, Reply
 
@@ -26,6 +29,11 @@ def load_litellm() -> ModuleType:
     return litellm
 
 
+def _imported() -> bool:
+    """Whether ``load_litellm`` has already run, so calling it costs nothing."""
+    return load_litellm.cache_info().currsize > 0
+
+
 async def complete(
     model: str,
     messages: Sequence[Message],
@@ -35,7 +43,7 @@ async def complete(
     params: Mapping[str, Any],
 ) -> Reply:
     """One chat completion through litellm, without litellm's own retries (the broker retries)."""
-    litellm = load_litellm()
+    litellm = load_litellm() if _imported() else await anyio.to_thread.run_sync(load_litellm)
     response = await litellm.acompletion(
         model=model,
         messages=list(messages),

@@ -1,0 +1,132 @@
+"""The on-disk index cache: one marshal file per repository root, one entry per file.
+
+An entry is reused while the file's size and mtime_ns are unchanged, so a warm reload reads
+no file at all. marshal is used because loading tens of thousands of plain tuples is several
+times faster with it than with pickle or sqlite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow
+
+# Bump whenever partitioning or the entry layout changes: older files are then ignored.
+CACHE_FORMAT = "rlm-corpus-1"
+# Chunk lists kept per file, one per budget; the oldest budget is dropped beyond this.
+MAX_BUDGETS = 4
+
+
+class FileEntry:
+    """What the cache knows about one file at a given size and mtime.
+
+    Either a verdict (``reason`` set: the file was skipped by content, e.g. binary) or its
+    hash, language, line count, symbols and chunk lists per budget.
+    """
+
+    __slots__ = ("chunks", "language", "lines", "mtime_ns", "reason", "sha", "size", "symbols")
+
+    def __init__(
+        self,
+        size: int,
+        mtime_ns: int,
+        *,
+        reason: str = "",
+        sha: str = "",
+        language: str = "",
+        lines: int = 0,
+        symbols: tuple[SymbolRow, ...] = (),
+        chunks: dict[int, tuple[ChunkRow, ...]] | None = None,
+    ) -> None:
+        self.size = size
+        self.mtime_ns = mtime_ns
+        self.reason = reason
+        self.sha = sha
+        self.language = language
+        self.lines = lines
+        self.symbols = symbols
+        self.chunks = chunks if chunks is not None else {}
+
+    @classmethod
+    def of(cls, size: int, mtime_ns: int, parsed: ParsedFile, chunk_tokens: int) -> FileEntry:
+        """The entry for a freshly partitioned file."""
+        return cls(
+            size,
+            mtime_ns,
+            sha=parsed.sha,
+            language=parsed.language,
+            lines=parsed.lines,
+            symbols=parsed.symbols,
+            chunks={chunk_tokens: parsed.chunks},
+        )
+
+    def parsed(self, chunk_tokens: int) -> ParsedFile | None:
+        """The partition at ``chunk_tokens`` if this entry holds it."""
+        chunks = self.chunks.get(chunk_tokens)
+        if chunks is None:
+            return None
+        return ParsedFile(self.sha, self.language, self.size, self.lines, chunks, self.symbols)
+
+    def add_chunks(self, chunk_tokens: int, chunks: tuple[ChunkRow, ...]) -> None:
+        """Remember another budget's chunks, forgetting the oldest beyond ``MAX_BUDGETS``."""
+        self.chunks.pop(chunk_tokens, None)
+        self.chunks[chunk_tokens] = chunks
+        while len(self.chunks) > MAX_BUDGETS:
+            del self.chunks[next(iter(self.chunks))]
+
+    def dump(self) -> tuple[Any, ...]:
+        return (
+            self.size,
+            self.mtime_ns,
+            self.reason,
+            self.sha,
+            self.language,
+            self.lines,
+            self.symbols,
+            self.chunks,
+        )
+
+
+def cache_file(cache_dir: Path, root: Path) -> Path:
+    """The cache file of one repository root."""
+    digest = hashlib.blake2b(str(root).encode(), digest_size=10).hexdigest()
+    return cache_dir / f"{digest}.marshal"
+
+
+def read_cache(cache_dir: Path, root: Path) -> dict[str, FileEntry]:
+    """The cached entries of ``root`` by relative path; empty when absent, stale or corrupt."""
+    try:
+        with cache_file(cache_dir, root).open("rb") as handle:
+            stored = marshal.load(handle)
+        format_tag, stored_root, entries = stored
+        if format_tag != CACHE_FORMAT or stored_root != str(root):
+            return {}
+        return {
+            path: FileEntry(
+                size,
+                mtime_ns,
+                reason=reason,
+                sha=sha,
+                language=language,
+                lines=lines,
+                symbols=symbols,
+                chunks=chunks,
+            )
+            for path, (size, mtime_ns, reason, sha, language, lines, symbols, chunks) in entries.items()
+        }
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}  # a missing or unreadable cache only costs a cold load
+
+
+def write_cache(cache_dir: Path, root: Path, entries: dict[str, FileEntry]) -> None:
+    """Replace the cache file of ``root`` atomically, so a concurrent reader never sees half of it."""
+    target = cache_file(cache_dir, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    data = marshal.dumps((CACHE_FORMAT, str(root), {path: entry.dump() for path, entry in entries.items()}))
+    temporary.write_bytes(data)
+    os.replace(temporary, target)

@@ -1,0 +1,92 @@
+"""Reading and partitioning many files, in worker processes when the work is large.
+
+Parsing is CPU-bound C code called from Python, so threads do not help; processes do. Small
+jobs stay in-process because starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from rlm_mcp.corpus.partition import ParsedFile, content_sha, partition
+from rlm_mcp.corpus.screen import content_problem
+
+# Below this many bytes to parse, one process beats starting a pool.
+PARALLEL_MIN_BYTES = 4_000_000
+# Files are sent to workers in batches of about this many bytes to keep messages few.
+_BATCH_BYTES = 1_000_000
+_MAX_WORKERS = 8
+
+UNCHANGED = "unchanged"
+"""Outcome for a file whose content hash equals the one it was expected to have."""
+
+# (path relative to the root, size, content hash it had before or "")
+Job = tuple[str, int, str]
+# A partitioned file, UNCHANGED, or why it cannot be loaded ("binary", "secret", "unreadable").
+Outcome = ParsedFile | str
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on, capped at 8."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, _MAX_WORKERS))
+
+
+def ingest(root: Path, jobs: list[Job], chunk_tokens: int, workers: int) -> tuple[list[Outcome], int]:
+    """Read and partition ``jobs`` under ``root``; return outcomes in job order and workers used."""
+    total = sum(size for _, size, _ in jobs)
+    workers = min(workers or default_workers(), len(jobs))
+    if workers <= 1 or total < PARALLEL_MIN_BYTES:
+        return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
+    batches = _batches(jobs, total // workers)
+    outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
+    # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [(indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens)) for indexes, batch in batches]
+        for indexes, future in futures:
+            for index, outcome in zip(indexes, future.result(), strict=True):
+                outcomes[index] = outcome
+    return outcomes, workers
+
+
+def ingest_file(root: str, job: Job, chunk_tokens: int) -> Outcome:
+    """Read one file, refuse it if binary or secret, skip re-parsing if its hash is unchanged."""
+    path, _, known_sha = job
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return "unreadable"
+    problem = content_problem(data)
+    if problem:
+        return problem
+    if known_sha and content_sha(data) == known_sha:
+        return UNCHANGED
+    return partition(path, data, chunk_tokens)
+
+
+def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int) -> list[Outcome]:
+    return [ingest_file(root, job, chunk_tokens) for job in batch]
+
+
+def _batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:
+    """Group jobs largest first into batches of bounded size, so workers finish together."""
+    limit = max(1, min(_BATCH_BYTES, share // 4))
+    order = sorted(range(len(jobs)), key=lambda index: -jobs[index][1])
+    batches: list[tuple[list[int], list[Job]]] = []
+    size = limit
+    for index in order:
+        if size >= limit:
+            batches.append(([], []))
+            size = 0
+        batches[-1][0].append(index)
+        batches[-1][1].append(jobs[index])
+        size += jobs[index][1]
+    return batches

@@ -1,0 +1,287 @@
+"""Loading a corpus from a folder, file, glob or raw text, and re-chunking a loaded one.
+
+Files whose size and mtime match the cache are reused without being read; the rest are
+read, screened and partitioned (in parallel on a cold load), then the cache is updated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
+from rlm_mcp.corpus.ingest import UNCHANGED, Job, ingest
+from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped
+from rlm_mcp.corpus.options import LoadOptions
+from rlm_mcp.corpus.partition import ParsedFile, partition
+from rlm_mcp.corpus.patterns import PatternSet
+from rlm_mcp.corpus.screen import has_binary_extension
+from rlm_mcp.corpus.sources import Source, resolve_source
+from rlm_mcp.corpus.walk import Walk, WalkRules, walk
+from rlm_mcp.errors import ContextError
+
+TEXT_NAME = "context.txt"
+
+
+def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = None) -> Corpus:
+    """Load a folder, a single file or a glob (``src/**/*.py``) into a partitioned corpus."""
+    options = options or LoadOptions()
+    started = time.perf_counter()
+    resolved = resolve_source(source)
+    found = _single_file(resolved, options) if resolved.kind == "file" else walk(resolved.root, _rules(resolved, options))
+    walked = time.perf_counter()
+    files, skipped = _within_total(found, options.max_total_bytes)
+    index = _Index(resolved.root, options)
+    results = index.partition(files, options.chunk_tokens)
+    kept: list[tuple[FileInfo, ParsedFile]] = []
+    for (path, _, _), result in zip(files, results, strict=True):
+        if isinstance(result, str):
+            skipped.append((path, result))
+        else:
+            kept.append((FileInfo(path, result.language, result.size, result.lines, result.sha), result))
+    index.save(complete=resolved.kind == "folder" and not options.include)
+    if resolved.kind == "file" and skipped:
+        raise ContextError(_refused_file(os.fspath(source), skipped[0][1]))
+    if not kept:
+        raise ContextError(_nothing_loaded(os.fspath(source), skipped))
+    finished = time.perf_counter()
+    stats = LoadStats(
+        seconds=finished - started,
+        walk_seconds=walked - started,
+        parse_seconds=index.parse_seconds,
+        parsed_files=index.parsed,
+        reused_files=index.reused,
+        rehashed_files=index.rehashed,
+        workers=index.workers,
+    )
+    return Corpus(
+        source=os.fspath(source),
+        root=resolved.root,
+        options=options,
+        files=tuple(info for info, _ in kept),
+        parsed=tuple(parsed for _, parsed in kept),
+        skipped=tuple(Skipped(path, reason) for path, reason in skipped),
+        stats=stats,
+    )
+
+
+def load_text(text: str, options: LoadOptions | None = None, name: str = TEXT_NAME) -> Corpus:
+    """Load raw text as one virtual file ``name``; its extension picks the splitter (lines by default)."""
+    options = options or LoadOptions()
+    started = time.perf_counter()
+    data = text.encode("utf-8", "replace")
+    if len(data) > options.max_total_bytes:
+        raise ContextError(
+            f"The text is {len(data):,} bytes, over the {options.max_total_bytes:,}-byte total cap; "
+            "load a smaller slice or raise max_total_bytes."
+        )
+    parsed = partition(name, data, options.chunk_tokens)
+    seconds = time.perf_counter() - started
+    return Corpus(
+        source="<text>",
+        root=None,
+        options=options,
+        files=(FileInfo(name, parsed.language, parsed.size, parsed.lines, parsed.sha),),
+        parsed=(parsed,),
+        skipped=(),
+        stats=LoadStats(seconds, 0.0, seconds, 1, 0, 0, 1),
+        text=text,
+    )
+
+
+def repartition(
+    corpus: Corpus,
+    *,
+    chunk_tokens: int | None = None,
+    paths: tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
+    kinds: tuple[str, ...] = (),
+) -> Corpus:
+    """Re-chunk ``corpus`` with another budget and keep only chunks matching the filters.
+
+    ``paths`` are gitignore-style globs; files left out keep their place in ``files`` (so
+    chunk records' file indexes stay valid) but contribute no chunks.
+    """
+    budget = chunk_tokens or corpus.chunk_tokens
+    selector = PatternSet(paths)
+    chosen = [
+        index
+        for index, info in enumerate(corpus.files)
+        if (not selector or selector.matches(info.path)) and (not languages or info.language in languages)
+    ]
+    fresh = _rechunk(corpus, [corpus.files[index] for index in chosen], budget)
+    parsed = [old._replace(chunks=()) for old in corpus.parsed]
+    files = list(corpus.files)
+    for index, result in zip(chosen, fresh, strict=True):
+        if isinstance(result, str):
+            continue  # the file became unreadable or binary since the load: no chunks for it
+        chunks = tuple(row for row in result.chunks if not kinds or row[5] in kinds)
+        parsed[index] = result._replace(chunks=chunks)
+        files[index] = FileInfo(files[index].path, result.language, result.size, result.lines, result.sha)
+    return replace(
+        corpus, options=replace(corpus.options, chunk_tokens=budget), files=tuple(files), parsed=tuple(parsed)
+    )
+
+
+def _rechunk(corpus: Corpus, files: list[FileInfo], budget: int) -> list[ParsedFile | str]:
+    """The partition of ``files`` at ``budget``: from memory, the cache, or by re-reading them."""
+    if budget == corpus.chunk_tokens:
+        by_path = {info.path: parsed for info, parsed in zip(corpus.files, corpus.parsed, strict=True)}
+        return [by_path[info.path] for info in files]
+    if corpus.root is None:
+        assert corpus.text is not None
+        return [partition(files[0].path, corpus.text.encode("utf-8", "replace"), budget)] if files else []
+    stated: list[tuple[str, int, int]] = []
+    for info in files:
+        try:
+            stat = (corpus.root / info.path).stat()
+            stated.append((info.path, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            stated.append((info.path, -1, -1))
+    index = _Index(corpus.root, corpus.options)
+    results = index.partition(stated, budget)
+    index.save(complete=False)
+    return results
+
+
+@dataclass
+class _Index:
+    """The cache of one root during one load: what to reuse, what to parse, what to write back."""
+
+    root: Path
+    options: LoadOptions
+    entries: dict[str, FileEntry] = field(init=False)
+    updated: dict[str, FileEntry] = field(default_factory=dict)
+    parsed: int = 0
+    reused: int = 0
+    rehashed: int = 0
+    workers: int = 1
+    parse_seconds: float = 0.0
+    dirty: bool = False
+
+    def __post_init__(self) -> None:
+        cache_dir = self.options.cache_dir
+        self.entries = read_cache(cache_dir, self.root) if cache_dir is not None else {}
+
+    def partition(self, files: list[tuple[str, int, int]], budget: int) -> list[ParsedFile | str]:
+        """Each file's partition at ``budget``, or why it was skipped, reusing cache entries."""
+        results: list[ParsedFile | str | None] = []
+        jobs: list[Job] = []
+        waiting: list[int] = []
+        for path, size, mtime_ns in files:
+            entry = self.entries.get(path)
+            if entry is not None and entry.size == size and entry.mtime_ns == mtime_ns:
+                cached = entry.parsed(budget) if not entry.reason else None
+                if entry.reason or cached is not None:
+                    self.reused += 1
+                    results.append(entry.reason or cached)
+                    self.updated[path] = entry
+                    continue
+            same_size = entry is not None and entry.size == size and budget in entry.chunks
+            jobs.append((path, size, entry.sha if same_size and entry is not None else ""))
+            waiting.append(len(results))
+            results.append(None)
+        started = time.perf_counter()
+        outcomes, self.workers = ingest(self.root, jobs, budget, self.options.workers) if jobs else ([], 1)
+        self.parse_seconds += time.perf_counter() - started
+        for (path, size, mtime_ns), slot, outcome in zip(
+            [files[i] for i in waiting], waiting, outcomes, strict=True
+        ):
+            results[slot] = self._record(path, size, mtime_ns, budget, outcome)
+        return [result for result in results if result is not None]
+
+    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str) -> ParsedFile | str:
+        """Fold one fresh outcome into the cache entries and return the file's result."""
+        entry = self.entries.get(path)
+        self.dirty = True
+        if outcome == UNCHANGED and entry is not None:
+            self.rehashed += 1
+            entry.mtime_ns = mtime_ns
+            self.updated[path] = entry
+            return entry.parsed(budget) or "unreadable"
+        if isinstance(outcome, str):
+            if outcome != "unreadable":  # unreadable may be transient: try again next time
+                self.updated[path] = FileEntry(size, mtime_ns, reason=outcome)
+            return outcome
+        self.parsed += 1
+        if entry is not None and entry.sha == outcome.sha and not entry.reason:
+            entry.size, entry.mtime_ns = size, mtime_ns
+            entry.add_chunks(budget, outcome.chunks)
+            self.updated[path] = entry
+        else:
+            self.updated[path] = FileEntry.of(size, mtime_ns, outcome, budget)
+        return outcome
+
+    def save(self, *, complete: bool) -> None:
+        """Write the cache back if anything changed; a ``complete`` walk also drops vanished files."""
+        cache_dir = self.options.cache_dir
+        if cache_dir is None:
+            return
+        merged = self.updated if complete else {**self.entries, **self.updated}
+        if self.dirty or merged.keys() != self.entries.keys():
+            write_cache(cache_dir, self.root, merged)
+
+
+def _rules(source: Source, options: LoadOptions) -> WalkRules:
+    include = (PatternSet(options.include), PatternSet([source.pattern] if source.kind == "glob" else []))
+    return WalkRules(
+        include=include,
+        exclude=PatternSet(options.exclude),
+        secrets=PatternSet(options.secret_patterns),
+        max_file_bytes=options.max_file_bytes,
+        gitignore=options.gitignore,
+    )
+
+
+def _single_file(source: Source, options: LoadOptions) -> Walk:
+    """The one-file 'walk': the name rules still apply, ignore files do not (it was named)."""
+    result = Walk()
+    path = source.pattern
+    stat = (source.root / path).stat()
+    if PatternSet(options.secret_patterns).matches(path):
+        result.skipped.append((path, "secret"))
+    elif has_binary_extension(path):
+        result.skipped.append((path, "binary"))
+    elif stat.st_size > options.max_file_bytes:
+        result.skipped.append((path, "too_large"))
+    else:
+        result.files.append((path, stat.st_size, stat.st_mtime_ns))
+    return result
+
+
+def _within_total(found: Walk, max_total_bytes: int) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+    """Keep files in walk order until the total cap; later ones are skipped as ``total_cap``."""
+    kept: list[tuple[str, int, int]] = []
+    skipped = list(found.skipped)
+    total = 0
+    for path, size, mtime_ns in found.files:
+        if total + size > max_total_bytes:
+            skipped.append((path, "total_cap"))
+        else:
+            kept.append((path, size, mtime_ns))
+            total += size
+    return kept, skipped
+
+
+def _nothing_loaded(source: str, skipped: list[tuple[str, str]]) -> str:
+    if not skipped:
+        return f"{source!r} holds no files to load; point at a folder with files or use a broader glob."
+    counts: dict[str, int] = {}
+    for _, reason in skipped:
+        counts[reason] = counts.get(reason, 0) + 1
+    summary = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+    return (
+        f"Nothing loadable in {source!r}: every file was skipped ({summary}). "
+        "Adjust include/exclude, the size caps or the secret patterns, or pick another path."
+    )
+
+
+def _refused_file(source: str, reason: str) -> str:
+    fixes = {
+        "secret": "it looks like a secret; if it is safe to share, remove the matching secret pattern",
+        "binary": "it is binary; only text files can be loaded",
+        "too_large": "it is over max_file_bytes; raise that cap to load it",
+    }
+    return f"{source!r} was not loaded: {fixes.get(reason, reason)}."

@@ -1,0 +1,77 @@
+"""The manifest: a bounded summary of a corpus to hand to the agent.
+
+Its size does not grow with the repository: languages are a small closed set, and the
+largest files, top folders and skipped samples are capped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+from rlm_mcp.corpus.partition import BYTES_PER_TOKEN, estimate_tokens
+
+if TYPE_CHECKING:
+    from rlm_mcp.corpus.model import Corpus
+
+LARGEST_FILES = 10
+TOP_FOLDERS = 15
+SKIPPED_SAMPLES = 5
+
+
+def build_manifest(corpus: Corpus) -> dict[str, Any]:
+    """Summarise ``corpus``: totals, per-language and per-folder breakdowns, largest files, skips."""
+    languages: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    folders: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for info in corpus.files:
+        for bucket in (languages[info.language], folders[_top_folder(info.path)]):
+            bucket[0] += 1
+            bucket[1] += info.size
+    largest = sorted(corpus.files, key=lambda info: -info.size)[:LARGEST_FILES]
+    reasons = Counter(item.reason for item in corpus.skipped)
+    samples: dict[str, list[str]] = defaultdict(list)
+    for item in corpus.skipped:
+        if len(samples[item.reason]) < SKIPPED_SAMPLES:
+            samples[item.reason].append(item.path)
+    chunk_count = sum(len(parsed.chunks) for parsed in corpus.parsed)
+    symbol_count = sum(len(parsed.symbols) for parsed in corpus.parsed)
+    return {
+        "source": corpus.source,
+        "root": str(corpus.root) if corpus.root is not None else None,
+        "files": len(corpus.files),
+        "bytes": corpus.total_bytes,
+        "tokens": corpus.total_tokens,
+        "token_estimate": f"bytes / {BYTES_PER_TOKEN}, rounded up",
+        "chunks": chunk_count,
+        "chunk_tokens": corpus.chunk_tokens,
+        "symbols": symbol_count,
+        "languages": _breakdown(languages, len(languages)),
+        "top_folders": _breakdown(folders, TOP_FOLDERS),
+        "more_folders": max(0, len(folders) - TOP_FOLDERS),
+        "largest_files": [{"path": info.path, "tokens": estimate_tokens(info.size)} for info in largest],
+        "skipped": {
+            "total": len(corpus.skipped),
+            "by_reason": dict(reasons.most_common()),
+            "samples": dict(samples),
+        },
+        "caps": {
+            "max_file_bytes": corpus.options.max_file_bytes,
+            "max_total_bytes": corpus.options.max_total_bytes,
+        },
+        "load": {
+            "seconds": round(corpus.stats.seconds, 3),
+            "parsed_files": corpus.stats.parsed_files,
+            "reused_files": corpus.stats.reused_files,
+        },
+    }
+
+
+def _top_folder(path: str) -> str:
+    head, slash, _ = path.partition("/")
+    return head + "/" if slash else "."
+
+
+def _breakdown(buckets: dict[str, list[int]], limit: int) -> dict[str, dict[str, int]]:
+    """The ``limit`` biggest buckets by bytes, as ``{name: {files, tokens}}``."""
+    ranked = sorted(buckets.items(), key=lambda item: -item[1][1])[:limit]
+    return {name: {"files": files, "tokens": estimate_tokens(size)} for name, (files, size) in ranked}

@@ -1,0 +1,138 @@
+"""Walking a folder: which files are candidates to load, and which paths were left out and why.
+
+Only names and ``stat`` are used here (no file is read except ``.gitignore``), so a warm
+reload of a large tree stays cheap; content checks happen when a file is actually read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rlm_mcp.corpus.patterns import PatternSet
+from rlm_mcp.corpus.screen import has_binary_extension
+
+_VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass
+class Walk:
+    """The outcome of walking one root: candidate files in walk order and skipped paths."""
+
+    files: list[tuple[str, int, int]] = field(default_factory=list)
+    """(posix path relative to the root, size in bytes, mtime_ns)."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, reason); folders end with ``/``."""
+
+
+@dataclass(frozen=True)
+class WalkRules:
+    """What to leave out while walking; patterns are gitignore-style, relative to the root."""
+
+    include: tuple[PatternSet, ...]
+    """Every non-empty set must select a file for it to be kept (user include, glob source)."""
+    exclude: PatternSet
+    secrets: PatternSet
+    max_file_bytes: int
+    gitignore: bool = True
+
+
+def walk(root: Path, rules: WalkRules) -> Walk:
+    """List the files under ``root`` that pass ``rules``; never follows a symlink."""
+    result = Walk()
+    root_text = str(root)
+    ignores: list[tuple[str, PatternSet]] = []
+    if rules.gitignore:
+        ignores = _ignore_file(root / ".git" / "info" / "exclude", "")
+    # Each pending folder carries the gitignore rules in force there: (prefix, PatternSet) pairs.
+    pending: list[tuple[str, list[tuple[str, PatternSet]]]] = [("", ignores)]
+    while pending:
+        prefix, inherited = pending.pop()
+        folder = os.path.join(root_text, prefix) if prefix else root_text
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            result.skipped.append((prefix or "./", "unreadable"))
+            continue
+        rules_here = inherited
+        if rules.gitignore and any(entry.name == ".gitignore" for entry in entries):
+            rules_here = inherited + _ignore_file(Path(folder) / ".gitignore", prefix)
+        subfolders: list[str] = []
+        for entry in entries:
+            path = prefix + entry.name
+            reason = _reason(entry, path, root_text, rules, rules_here)
+            if reason == "vcs":
+                continue  # in every repository: listing it would only crowd the manifest
+            if reason:
+                result.skipped.append((path + "/" if _is_dir(entry) else path, reason))
+            elif _is_dir(entry):
+                subfolders.append(path + "/")
+            else:
+                stat = entry.stat(follow_symlinks=False)
+                if stat.st_size > rules.max_file_bytes:
+                    result.skipped.append((path, "too_large"))
+                else:
+                    result.files.append((path, stat.st_size, stat.st_mtime_ns))
+        # Reversed so that popping visits folders in name order, keeping the walk deterministic.
+        pending.extend((sub, rules_here) for sub in reversed(subfolders))
+    return result
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _reason(
+    entry: os.DirEntry[str], path: str, root: str, rules: WalkRules, ignores: list[tuple[str, PatternSet]]
+) -> str:
+    """Why ``entry`` is left out, or ``""`` to keep it (folders are kept to be walked)."""
+    if entry.name in _VCS_DIRS:
+        return "vcs"
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        inside = target == root or target.startswith(root + os.sep)
+        # Inside the root the target is indexed under its own path; outside it is never read.
+        return "symlink" if inside else "symlink_outside_root"
+    is_dir = _is_dir(entry)
+    if not is_dir and not entry.is_file(follow_symlinks=False):
+        return "special"  # sockets, fifos, devices
+    checked = path + "/" if is_dir else path
+    if _ignored(checked, ignores):
+        return "gitignored"
+    if rules.secrets.matches(checked):
+        return "secret"
+    if rules.exclude.matches(checked):
+        return "excluded"
+    if is_dir:
+        return ""
+    if not all(patterns.matches(path) for patterns in rules.include if patterns):
+        return "not_included"
+    if has_binary_extension(path):
+        return "binary"
+    return ""
+
+
+def _ignored(path: str, ignores: list[tuple[str, PatternSet]]) -> bool:
+    """Apply gitignore files deepest first: the nearest one with a matching pattern decides."""
+    for prefix, patterns in reversed(ignores):
+        if not path.startswith(prefix):
+            continue
+        verdict = patterns.check(path[len(prefix) :])
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _ignore_file(file: Path, prefix: str) -> list[tuple[str, PatternSet]]:
+    """The rules of one ignore file, scoped to the folder ``prefix`` it sits in."""
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    patterns = PatternSet(lines)
+    return [(prefix, patterns)] if patterns else []

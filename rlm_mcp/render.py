@@ -1,0 +1,126 @@
+"""Turning session results into the bounded text an agent reads.
+
+Every function here returns at most the cap it is given; a cut says where the full value
+is kept in the REPL and how to page through it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rlm_mcp.config import HARD_MAX_OUTPUT_CHARS
+from rlm_mcp.repl_client import ExecResult
+
+if TYPE_CHECKING:
+    from rlm_mcp.session import Session
+
+_PREVIEW_ANSWERS = 5
+_CHUNK_ROWS = 5000
+
+
+def output_cap(requested: int | None, default: int) -> int:
+    """The cap for one call: the request, else the default, never above the hard maximum."""
+    return max(200, min(requested or default, HARD_MAX_OUTPUT_CHARS))
+
+
+def clip(text: str, cap: int, where: str) -> str:
+    """`text` cut to `cap` characters (head, then tail), naming where the whole of it is."""
+    if len(text) <= cap:
+        return text
+    notice = f"\n... [{len(text) - cap:,} more chars cut; {where}] ...\n"
+    head = max((cap - len(notice)) * 2 // 3, 0)
+    tail = max(cap - len(notice) - head, 0)
+    return text[:head] + notice + (text[len(text) - tail :] if tail else "")
+
+
+def exec_result(result: ExecResult, cap: int) -> str:
+    """stdout, stderr, value, error and what changed, as one bounded text."""
+    parts = []
+    if result.stdout:
+        parts.append(f"[stdout]\n{result.stdout.rstrip()}")
+    if result.stderr:
+        parts.append(f"[stderr]\n{result.stderr.rstrip()}")
+    if result.value is not None:
+        parts.append(f"[value]\n{result.value}")
+    if result.error is not None:
+        headline = f"[error] {result.error['type']}: {result.error['message']}"
+        if result.timed_out:
+            headline += " (time limit reached; raise timeout_s if the work needs longer)"
+        parts.append(f"{headline}\n{result.error.get('traceback', '').rstrip()}")
+    footer = [f"{result.elapsed_s * 1000:.1f} ms"]
+    if result.changed:
+        footer.insert(0, "changed: " + ", ".join(result.changed[:30]) + (" ..." if len(result.changed) > 30 else ""))
+    if result.deleted:
+        footer.insert(1, "deleted: " + ", ".join(result.deleted[:30]))
+    parts.append("(" + " | ".join(footer) + ")")
+    body = "\n".join(parts) if len(parts) > 1 else "(no output)\n" + parts[0]
+    return clip(body, cap, "the full stdout is in `_stdout` and the last value in `_`; print slices of them")
+
+
+def usage_line(usage: dict[str, Any]) -> str:
+    total = usage.get("total", {})
+    budget = usage.get("budget", {})
+    left = [
+        f"{label} left {budget[key]:,}" if isinstance(budget.get(key), int) else f"{label} left {budget[key]}"
+        for key, label in (("remaining_calls", "calls"), ("remaining_tokens", "tokens"), ("remaining_cost_usd", "USD"))
+        if budget.get(key) is not None
+    ]
+    text = (
+        f"usage this session: {total.get('calls', 0)} calls, {total.get('cache_hits', 0)} cache hits, "
+        f"{total.get('total_tokens', 0):,} tokens, ${total.get('cost_usd', 0):.4f}"
+    )
+    return text + (f" ({'; '.join(left)})" if left else "")
+
+
+def query_result(outcome: dict[str, Any], cap: int) -> str:
+    """Where the answers are, a preview of the first few, the failures, and the usage."""
+    name, answers = outcome["variable"], outcome["answers"]
+    lines = [
+        f"stored {outcome['items']} answer(s) in `{name}` ({outcome['failed']} failed) in {outcome['elapsed_s']} s"
+    ]
+    preview_cap = max(cap // (2 * max(min(len(answers), _PREVIEW_ANSWERS), 1)), 100)
+    if len(answers) == 1 and answers[0]["ok"]:
+        lines.append(clip(answers[0]["text"], cap * 3 // 4, f"the whole answer is in `{name}`"))
+    else:
+        for index, answer in enumerate(answers[:_PREVIEW_ANSWERS]):
+            text = answer["text"] if answer["ok"] else f"FAILED {answer['type']}: {answer['error']}"
+            lines.append(f"[{index}] " + clip(text, preview_cap, f"see {name}[{index}]"))
+        if len(answers) > _PREVIEW_ANSWERS:
+            lines.append(f"... {len(answers) - _PREVIEW_ANSWERS} more in `{name}`")
+    failures = [(i, a) for i, a in enumerate(answers) if not a["ok"]]
+    if failures and len(answers) > 1:
+        shown = "; ".join(f"[{i}] {a['type']}: {a['error'][:120]}" for i, a in failures[:5])
+        lines.append(f"failures: {shown}" + (" ..." if len(failures) > 5 else ""))
+    lines.append(usage_line(outcome["usage"]))
+    return clip("\n".join(lines), cap, f"the answers are in `{name}`")
+
+
+def bounded_json(report: dict[str, Any], cap: int) -> dict[str, Any]:
+    """A status report that fits the cap: variable lists are summarised first if it does not."""
+    if len(json.dumps(report, default=str)) <= cap:
+        return report
+    for session in report.get("sessions", []):
+        variables = session.get("variables") or []
+        session["variables"] = [row["name"] for row in variables[:50]]
+        if len(variables) > 50:
+            session["variables_note"] = f"{len(variables)} variables; call SHOW_VARS() in rlm_exec for all"
+    return report
+
+
+def manifest_json(session: Session) -> str:
+    if session.corpus is None:
+        return json.dumps({"session": session.name, "context": None, "hint": "call rlm_load_context first"})
+    return json.dumps(session.corpus.manifest(), indent=1)
+
+
+def chunk_table(session: Session) -> str:
+    """id, path:lines, kind, symbol, tokens, one chunk a line; capped, with a pointer to `chunks`."""
+    if session.corpus is None:
+        return "no context loaded: call rlm_load_context first"
+    chunks = session.corpus.chunks
+    rows = ["id\twhere\tkind\tsymbol\ttokens"]
+    rows += [f"{c.id}\t{c.path}:{c.start_line}-{c.end_line}\t{c.kind}\t{c.symbol}\t{c.tokens}" for c in chunks[:_CHUNK_ROWS]]
+    if len(chunks) > _CHUNK_ROWS:
+        rows.append(f"... {len(chunks) - _CHUNK_ROWS:,} more chunks: use `chunks` in rlm_exec")
+    return "\n".join(rows)

@@ -1,0 +1,280 @@
+"""The MCP surface: tools, resources and a prompt, mapped onto Session calls. Nothing else.
+
+Expected failures (RLMError) become ToolErrors whose message reaches the agent; user-code
+tracebacks are ordinary results. Every text returned is bounded (render.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated, Any, Literal
+
+import anyio
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from rlm_mcp import render
+from rlm_mcp.backends import open_backend
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import RLMError
+from rlm_mcp.prompts import STRATEGY
+from rlm_mcp.session import Session, Sessions
+
+log = logging.getLogger(__name__)
+
+SessionName = Annotated[str, Field(description="Workspace name; each holds its own context, sandbox and budget.")]
+OutputCap = Annotated[
+    int | None,
+    Field(description="Cap on the characters returned (default from RLM_MAX_OUTPUT_CHARS; hard max 100000)."),
+]
+
+INSTRUCTIONS = """\
+rlm-mcp gives you a persistent Python REPL (in a sandbox) holding a whole repository or a huge text,
+plus sub-LLM calls you can fan out over its pieces. Load once with rlm_load_context, explore with
+rlm_exec (grep, read, files, chunks, symbols), map a question over many chunks with rlm_query over=...
+or llm_batch(...) in code, keep intermediate results in variables, and answer with path:line citations.
+Only what you print or return comes back to you, bounded; the full values stay in the REPL."""
+
+
+@contextmanager
+def _as_tool_errors() -> Iterator[None]:
+    """Our own errors carry a message for the agent: pass it on as a tool error."""
+    try:
+        yield
+    except RLMError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _sessions(ctx: Context) -> Sessions:
+    sessions: Sessions = ctx.request_context.lifespan_context
+    return sessions
+
+
+@contextmanager
+def _reporting(session: Session, ctx: Context) -> Iterator[None]:
+    """Route the session's progress (sub-calls answered) to this tool call's client."""
+
+    async def progress(done: int, total: int, message: str) -> None:
+        await ctx.report_progress(done, total, message)
+
+    session.progress = progress
+    try:
+        yield
+    finally:
+        session.progress = None
+
+
+def build_server(settings: Settings) -> MCPServer[Sessions]:
+    """The MCP server with its tools; sessions live as long as the server's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:
+        async with anyio.create_task_group() as tasks:
+            backend, notice = await open_backend(settings, tasks)
+            sessions = Sessions(settings, backend, tasks, notice)
+            try:
+                yield sessions
+            finally:
+                await sessions.close_all()
+                await backend.aclose()
+                tasks.cancel_scope.cancel()
+
+    server: MCPServer[Sessions] = MCPServer("rlm-mcp", instructions=INSTRUCTIONS, lifespan=lifespan)
+    cap_default = settings.max_output_chars
+
+    @server.tool(
+        annotations=ToolAnnotations(title="Load a context", read_only_hint=False, destructive_hint=False,
+                                    idempotent_hint=True, open_world_hint=False),
+    )
+    async def rlm_load_context(
+        ctx: Context,
+        source: Annotated[str, Field(description="A folder, a file, a glob (src/**/*.py), or the raw text itself.")],
+        session: SessionName = "default",
+        kind: Annotated[
+            Literal["auto", "path", "text"],
+            Field(description="auto: a path/glob if it exists or is a glob, else raw text; or force path/text."),
+        ] = "auto",
+        include: Annotated[list[str] | None, Field(description="Only files matching these gitignore-style globs.")] = None,
+        exclude: Annotated[list[str] | None, Field(description="Leave out files matching these globs.")] = None,
+        chunk_tokens: Annotated[int | None, Field(description="Chunk budget in estimated tokens.", ge=50)] = None,
+    ) -> dict[str, Any]:
+        """Load a repository, file, glob or raw text into the session's sandbox REPL (starting it if needed).
+
+        Returns the MANIFEST only, never the content: file count, bytes, estimated tokens, languages,
+        largest files, chunk and symbol counts, and what was skipped and why (.gitignore, binary,
+        secrets, size caps). Cost: no LLM calls; a few seconds for a large repository (cached after).
+        In the REPL the context then appears as `context`, `files`, `chunks`, `symbols` with helpers
+        `grep`, `read`, `partition`. Loading again replaces the context and keeps your other variables.
+        """
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session)
+            async with target.lock:
+                return await target.load(source, kind, include, exclude, chunk_tokens)
+
+    @server.tool(
+        annotations=ToolAnnotations(title="Run Python in the REPL", read_only_hint=False, destructive_hint=False,
+                                    idempotent_hint=False, open_world_hint=False),
+    )
+    async def rlm_exec(
+        ctx: Context,
+        code: Annotated[str, Field(description="Python to run; a trailing expression's value is shown.")],
+        session: SessionName = "default",
+        timeout_s: Annotated[float | None, Field(description="Time limit; the code is interrupted after it.", gt=0)] = None,
+        max_output_chars: OutputCap = None,
+    ) -> str:
+        """Run Python in the session's persistent REPL (variables and functions persist between calls).
+
+        Returns stdout, stderr, the value of a trailing expression, the error with its traceback, and
+        the variables created or changed, all capped (full stdout stays in `_stdout`, the last value in
+        `_`). Available: `context`, `files` (path -> File with .text), `chunks` (.text, .path,
+        .start_line, .symbol, .where), `symbols`, `grep(pattern, paths=None)` -> hits with .where,
+        `read(path, start, end)`, `partition(budget, paths, languages, kinds)`, `llm_query(prompt)`,
+        `llm_batch(prompts)` (concurrent sub-LLM calls; costs tokens), `SHOW_VARS()`. Cost: no LLM
+        calls unless the code makes them. Write big results into variables and print summaries.
+        """
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session)
+            cap = render.output_cap(max_output_chars, cap_default)
+            async with target.lock:
+                with _reporting(target, ctx):
+                    result = await target.exec(code, timeout_s, cap)
+            return render.exec_result(result, cap)
+
+    @server.tool(
+        annotations=ToolAnnotations(title="Ask the sub-LLM", read_only_hint=False, destructive_hint=False,
+                                    idempotent_hint=False, open_world_hint=True),
+    )
+    async def rlm_query(
+        ctx: Context,
+        prompt: Annotated[
+            str,
+            Field(description="The prompt; {{expr}} is replaced by a REPL expression's value, e.g. {{item.text}}."),
+        ],
+        over: Annotated[
+            str | None,
+            Field(description="A REPL expression giving a list (e.g. chunks[:50], hits); the prompt runs once per item."),
+        ] = None,
+        session: SessionName = "default",
+        into: Annotated[str, Field(description="REPL variable that receives the answers.", pattern=r"^[A-Za-z_]\w*$")] = "answers",
+        model: Annotated[str | None, Field(description="litellm model string; default: the configured one.")] = None,
+        limit: Annotated[int | None, Field(description="Use only the first N items of `over`.", ge=1)] = None,
+        max_output_chars: OutputCap = None,
+    ) -> str:
+        """Call the sub-LLM once, or once per item of `over` concurrently, and store the answers in a REPL variable.
+
+        Without `over`: one call; the answer goes into `into` (a str) and is shown (capped). With `over`:
+        every item is rendered into the prompt ({{item}} / {{item.text}} / {{index}}; if the prompt does
+        not mention item, the item's text is appended) and all calls run in parallel; `into` receives
+        the list of answers in order, a failed item holding an LLMFailure. Returns a bounded preview, the
+        failures, and usage (calls, tokens, cost, cache hits, remaining budget). Cost: one sub-LLM call
+        per item. Progress is reported as items finish. Then aggregate the answers with rlm_exec.
+        """
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session)
+            cap = render.output_cap(max_output_chars, cap_default)
+            async with target.lock:
+                with _reporting(target, ctx):
+                    outcome = await target.query(prompt, over, into, model, limit)
+            return render.query_result(outcome, cap)
+
+    @server.tool(
+        annotations=ToolAnnotations(title="Status", read_only_hint=True, destructive_hint=False,
+                                    idempotent_hint=True, open_world_hint=False),
+    )
+    async def rlm_status(
+        ctx: Context,
+        session: Annotated[str | None, Field(description="One session, or all when omitted.")] = None,
+    ) -> dict[str, Any]:
+        """Sessions, their sandbox backend and isolation, context summary, variables, usage and budget left.
+
+        Cost: nothing (no LLM calls, nothing started).
+        """
+        with _as_tool_errors():
+            sessions = _sessions(ctx)
+            names = [session] if session is not None else sessions.names()
+            report: dict[str, Any] = {
+                "backend": sessions.backend.name,
+                "isolation": sessions.backend.isolation,
+                "sessions": [await sessions.get(name, create=False).status() for name in names],
+            }
+            if sessions.backend_notice:
+                report["notice"] = sessions.backend_notice
+            return render.bounded_json(report, cap_default)
+
+    @server.tool(
+        annotations=ToolAnnotations(title="Reset", read_only_hint=False, destructive_hint=True,
+                                    idempotent_hint=True, open_world_hint=False),
+    )
+    async def rlm_reset(
+        ctx: Context,
+        session: SessionName = "default",
+        scope: Annotated[
+            Literal["variables", "session"],
+            Field(description="variables: drop your variables, keep the context; session: stop the sandbox and forget all."),
+        ] = "variables",
+    ) -> str:
+        """Drop the session's user variables (keeping the loaded context), or the whole session (sandbox, context, usage).
+
+        Cost: nothing. A dropped session is recreated by the next rlm_load_context.
+        """
+        with _as_tool_errors():
+            sessions = _sessions(ctx)
+            target = sessions.get(session, create=False)
+            if scope == "session":
+                async with target.lock:
+                    await sessions.drop(session)
+                return f"session {session!r} closed: sandbox stopped, context and variables dropped"
+            async with target.lock:
+                dropped = await target.reset_variables()
+            return f"dropped {len(dropped)} variable(s): {', '.join(dropped) or 'none'}; the context is still loaded"
+
+    @server.resource("rlm://{session}/manifest", mime_type="application/json")
+    async def manifest_resource(session: str, ctx: Context) -> str:
+        """The manifest of a session's loaded context (files, languages, sizes, skipped)."""
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session, create=False)
+            return render.manifest_json(target)
+
+    @server.resource("rlm://{session}/chunks", mime_type="text/tab-separated-values")
+    async def chunks_resource(session: str, ctx: Context) -> str:
+        """The chunk list of a session's context: id, path:lines, kind, symbol, tokens (capped)."""
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session, create=False)
+            return render.chunk_table(target)
+
+    @server.prompt(name="rlm_strategy")
+    def rlm_strategy(question: str = "") -> str:
+        """How to answer a question over a large context with the RLM tools, step by step."""
+        return STRATEGY + (f"\n\nThe question: {question}" if question else "")
+
+    return server
+
+
+def run_server(settings: Settings, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until the client goes away or SIGTERM/SIGINT arrives; sandboxes are stopped either way."""
+    server = build_server(settings)
+
+    async def serve() -> None:
+        async with anyio.create_task_group() as tasks:
+
+            async def stop_on_signal() -> None:
+                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                    async for received in signals:
+                        log.info("got %s: stopping sandboxes and exiting", signal.Signals(received).name)
+                        tasks.cancel_scope.cancel()
+                        return
+
+            tasks.start_soon(stop_on_signal)
+            if transport == "http":
+                await server.run_streamable_http_async(host=host, port=port)
+            else:
+                await server.run_stdio_async()
+            tasks.cancel_scope.cancel()
+
+    anyio.run(serve)

@@ -1,0 +1,189 @@
+"""The loaded context as user code sees it: files, chunks, symbols (standard library only).
+
+The host ships only metadata (paths, byte and line ranges, symbol names); text is read
+lazily from the read-only mount, or held in memory for a raw-text context. Paths are
+always relative to the root, and only files of the manifest can be read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import OrderedDict
+from typing import Any
+
+FILE_CACHE_BYTES = 256 * 1024 * 1024
+
+
+class ContextError(Exception):
+    """A path or range that the loaded context does not have; the message says what exists."""
+
+
+class _FileCache:
+    """Recently read file contents, bounded in bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._used = 0
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str, load: Any) -> bytes:
+        data = self._entries.get(key)
+        if data is not None:
+            self._entries.move_to_end(key)
+            return data
+        data = load()
+        self._entries[key] = data
+        self._used += len(data)
+        while self._used > self._budget and len(self._entries) > 1:
+            _, dropped = self._entries.popitem(last=False)
+            self._used -= len(dropped)
+        return data
+
+
+class File:
+    """One file of the context; `.text` is read on first use."""
+
+    __slots__ = ("_store", "language", "lines", "path", "sha", "size")
+
+    def __init__(self, store: Store, path: str, language: str, size: int, lines: int, sha: str) -> None:
+        self._store = store
+        self.path, self.language, self.size, self.lines, self.sha = path, language, size, lines, sha
+
+    @property
+    def data(self) -> bytes:
+        return self._store.read_bytes(self.path)
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    def __repr__(self) -> str:
+        return f"File({self.path!r}, {self.language}, {self.size:,} bytes, {self.lines:,} lines)"
+
+
+class Chunk:
+    """A syntax-aware piece of one file (a function, a class, a section, a window of lines)."""
+
+    __slots__ = ("_store", "end_byte", "end_line", "id", "kind", "language", "path", "start_byte", "start_line",
+                 "symbol", "tokens")
+
+    def __init__(self, store: Store, row: list[Any], file: File) -> None:
+        self._store = store
+        (self.id, _, self.kind, self.symbol, self.start_line, self.end_line, self.start_byte, self.end_byte,
+         self.tokens) = row
+        self.path, self.language = file.path, file.language
+
+    @property
+    def text(self) -> str:
+        return self._store.read_bytes(self.path)[self.start_byte : self.end_byte].decode("utf-8", errors="replace")
+
+    @property
+    def where(self) -> str:
+        """`path:start-end`, the citation form."""
+        return f"{self.path}:{self.start_line}-{self.end_line}"
+
+    def __str__(self) -> str:
+        label = f" {self.symbol}" if self.symbol else ""
+        return f"# {self.where} ({self.kind}{label})\n{self.text}"
+
+    def __repr__(self) -> str:
+        label = f" {self.symbol!r}" if self.symbol else ""
+        return f"Chunk({self.where}, {self.kind}{label}, ~{self.tokens} tokens)"
+
+
+class Symbol:
+    """A definition (function, class, method, ...) with its qualified name and location."""
+
+    __slots__ = ("end_line", "kind", "name", "path", "start_line")
+
+    def __init__(self, row: list[Any], file: File) -> None:
+        self.name, self.kind, _, self.start_line, self.end_line = row
+        self.path = file.path
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.start_line}"
+
+    def __repr__(self) -> str:
+        return f"Symbol({self.name!r}, {self.kind}, {self.where})"
+
+
+class Store:
+    """Reads file bytes from the mount (or the in-memory text), refusing anything off the manifest."""
+
+    def __init__(self, root: str | None, text: str | None) -> None:
+        self.root = root
+        self.text_bytes = text.encode() if text is not None else None
+        self.files: dict[str, File] = {}
+        self._cache = _FileCache(FILE_CACHE_BYTES)
+
+    def check(self, path: str) -> str:
+        """The manifest path for `path`, or a ContextError that says what is available."""
+        normal = posixpath.normpath(str(path).replace("\\", "/"))
+        if normal.startswith("/") or normal == ".." or normal.startswith("../"):
+            raise ContextError(f"{path!r} is outside the loaded context; use a path relative to its root")
+        if normal not in self.files:
+            near = [p for p in self.files if p.endswith(normal.rsplit("/", 1)[-1])][:5]
+            hint = f" Did you mean: {', '.join(near)}?" if near else " See `files` for what is loaded."
+            raise ContextError(f"{path!r} is not a file of the loaded context.{hint}")
+        return normal
+
+    def read_bytes(self, path: str) -> bytes:
+        path = self.check(path)
+        if self.text_bytes is not None:
+            return self.text_bytes
+        assert self.root is not None
+        full = posixpath.join(self.root, path)
+        return self._cache.get(path, lambda: _read_inside(self.root or "", full))
+
+
+def _read_inside(root: str, full: str) -> bytes:
+    """Read `full`, refusing a symlink that resolves outside `root`."""
+    import os
+
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(full)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise ContextError(f"{full!r} resolves outside the loaded context (symlink); refused")
+    with open(real, "rb") as handle:
+        return handle.read()
+
+
+class Repository:
+    """`context` for a folder: the files, chunks and symbols, plus a short summary as repr."""
+
+    def __init__(self, source: str, store: Store, chunks: list[Chunk], symbols: list[Symbol]) -> None:
+        self.source = source
+        self.root = store.root
+        self.files = store.files
+        self.chunks = chunks
+        self.symbols = symbols
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+    def __repr__(self) -> str:
+        return (
+            f"Repository({self.source!r}: {len(self.files):,} files, {self.total_bytes:,} bytes, "
+            f"{len(self.chunks):,} chunks, {len(self.symbols):,} symbols)"
+        )
+
+
+def build_chunks(store: Store, file_list: list[File], rows: list[list[Any]]) -> list[Chunk]:
+    """Chunk objects from the host's compact rows (column 1 indexes `file_list`)."""
+    return [Chunk(store, row, file_list[row[1]]) for row in rows]
+
+
+def load_payload(payload: dict[str, Any]) -> tuple[Any, Store, list[File], list[Chunk], list[Symbol]]:
+    """Turn the host's load frame into (context, store, file list, chunks, symbols)."""
+    store = Store(payload.get("root"), payload.get("text"))
+    file_list = [File(store, *row) for row in payload["files"]["rows"]]
+    store.files.update((f.path, f) for f in file_list)
+    chunks = build_chunks(store, file_list, payload["chunks"]["rows"])
+    symbols = [Symbol(row, file_list[row[2]]) for row in payload["symbols"]["rows"]]
+    if payload.get("text") is not None:
+        context: Any = payload["text"]
+    else:
+        context = Repository(payload.get("source", ""), store, chunks, symbols)
+    return context, store, file_list, chunks, symbols
