@@ -66,7 +66,8 @@ async def _measure(url: str, quick: bool) -> dict[str, Any]:
         cache=False,
     )
     broker = Broker(config, cache_dir=None)
-    await broker.query("warm up")
+    # One concurrent wave first: litellm's import, its client and a full connection pool.
+    await broker.batch([f"warm up {i}" for i in range(CONCURRENCY)])
 
     started = time.perf_counter()
     results = await broker.batch([f"call {i} [[sleep={LATENCY_S}]]" for i in range(calls)])

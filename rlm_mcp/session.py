@@ -20,7 +20,7 @@ from rlm_mcp.backends import Backend, LaunchSpec
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
-from rlm_mcp.errors import ContextError, RLMError, SandboxError
+from rlm_mcp.errors import ContextError, LLMError, RLMError, SandboxError
 from rlm_mcp.llm import Broker, CallFailure, Outcome, Sampler
 from rlm_mcp.repl_client import ExecResult, ReplClient
 
@@ -178,6 +178,13 @@ class Session:
         outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
         answers = [_answer_record(o) for o in outcomes]
         await repl.request("assign", name=into, answers=answers, single=over is None)
+        failed = [a for a in answers if not a["ok"]]
+        if answers and len(failed) == len(answers):
+            first = failed[0]
+            raise LLMError(
+                f"all {len(answers)} sub-call(s) failed (their LLMFailure objects are in `{into}`): "
+                f"{first['type']}: {first['error']}"
+            )
         return {
             "variable": into,
             "items": len(prompts),

@@ -7,7 +7,7 @@ unless RLM_REQUIRE_DOCKER=1 (as in CI), where a missing engine is a failure.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from rlm_mcp.backends import LaunchSpec, open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.repl_client import ReplClient
+from tests.support.openai_server import OpenAIServer
 
 TEST_IMAGE = os.environ.get("RLM_IMAGE", "rlm-mcp-sandbox:latest")
 DOCKER_REQUIRED = os.environ.get("RLM_REQUIRE_DOCKER") == "1"
@@ -85,3 +86,30 @@ async def repl(backend_name: str, make_settings: Callable[..., Settings]) -> Asy
             await client.close()
             await backend.aclose()
             tasks.cancel_scope.cancel()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 that answers "echo: <prompt>"."""
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path) -> Path:
+    """A small multi-language repository with a secret and an ignored file."""
+    repo = tmp_path / "sample"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "pkg" / "shapes.py").write_text(
+        "class Circle:\n    def area(self):\n        return 3.14 * self.r ** 2\n\n\n"
+        "def parse_shape(text):\n    raise ValueError('bad shape: ' + text)\n"
+    )
+    (repo / "web.js").write_text("function greet(name) {\n  return `hi ${name}`;\n}\n")
+    (repo / "README.md").write_text("# Sample\n\nShapes and greetings.\n\n## Usage\n\nCall parse_shape.\n")
+    (repo / ".env").write_text("API_KEY=sk-secret\n")
+    (repo / ".gitignore").write_text("build/\n")
+    (repo / "build").mkdir()
+    (repo / "build" / "out.py").write_text("generated = True\n")
+    return repo

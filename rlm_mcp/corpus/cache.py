@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ CACHE_FORMAT = "rlm-corpus-1"
 MAX_BUDGETS = 4
 
 
+@dataclass(slots=True)
 class FileEntry:
     """What the cache knows about one file at a given size and mtime.
 
@@ -28,28 +30,14 @@ class FileEntry:
     hash, language, line count, symbols and chunk lists per budget.
     """
 
-    __slots__ = ("chunks", "language", "lines", "mtime_ns", "reason", "sha", "size", "symbols")
-
-    def __init__(
-        self,
-        size: int,
-        mtime_ns: int,
-        *,
-        reason: str = "",
-        sha: str = "",
-        language: str = "",
-        lines: int = 0,
-        symbols: tuple[SymbolRow, ...] = (),
-        chunks: dict[int, tuple[ChunkRow, ...]] | None = None,
-    ) -> None:
-        self.size = size
-        self.mtime_ns = mtime_ns
-        self.reason = reason
-        self.sha = sha
-        self.language = language
-        self.lines = lines
-        self.symbols = symbols
-        self.chunks = chunks if chunks is not None else {}
+    size: int
+    mtime_ns: int
+    reason: str = ""
+    sha: str = ""
+    language: str = ""
+    lines: int = 0
+    symbols: tuple[SymbolRow, ...] = ()
+    chunks: dict[int, tuple[ChunkRow, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, size: int, mtime_ns: int, parsed: ParsedFile, chunk_tokens: int) -> FileEntry:
@@ -79,16 +67,8 @@ class FileEntry:
             del self.chunks[next(iter(self.chunks))]
 
     def dump(self) -> tuple[Any, ...]:
-        return (
-            self.size,
-            self.mtime_ns,
-            self.reason,
-            self.sha,
-            self.language,
-            self.lines,
-            self.symbols,
-            self.chunks,
-        )
+        """The entry as a plain tuple in field order, which marshal can store."""
+        return tuple(getattr(self, name) for name in self.__slots__)
 
 
 def cache_file(cache_dir: Path, root: Path) -> Path:
@@ -105,19 +85,7 @@ def read_cache(cache_dir: Path, root: Path) -> dict[str, FileEntry]:
         format_tag, stored_root, entries = stored
         if format_tag != CACHE_FORMAT or stored_root != str(root):
             return {}
-        return {
-            path: FileEntry(
-                size,
-                mtime_ns,
-                reason=reason,
-                sha=sha,
-                language=language,
-                lines=lines,
-                symbols=symbols,
-                chunks=chunks,
-            )
-            for path, (size, mtime_ns, reason, sha, language, lines, symbols, chunks) in entries.items()
-        }
+        return {path: FileEntry(*row) for path, row in entries.items()}
     except (OSError, EOFError, ValueError, TypeError):
         return {}  # a missing or unreadable cache only costs a cold load
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from rlm_mcp.corpus.partition import ParsedFile, content_sha, partition
@@ -44,16 +45,28 @@ def ingest(root: Path, jobs: list[Job], chunk_tokens: int, workers: int) -> tupl
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1 or total < PARALLEL_MIN_BYTES:
         return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
-    batches = _batches(jobs, total // workers)
+    try:
+        return _ingest_in_pool(root, jobs, chunk_tokens, workers, total), workers
+    except (BrokenProcessPool, OSError):
+        # Workers cannot start everywhere (e.g. a __main__ read from stdin): slower, still correct.
+        return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
+
+
+def _ingest_in_pool(
+    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int
+) -> list[Outcome]:
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
     # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [(indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens)) for indexes, batch in batches]
+        futures = [
+            (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens))
+            for indexes, batch in _batches(jobs, total // workers)
+        ]
         for indexes, future in futures:
             for index, outcome in zip(indexes, future.result(), strict=True):
                 outcomes[index] = outcome
-    return outcomes, workers
+    return outcomes
 
 
 def ingest_file(root: str, job: Job, chunk_tokens: int) -> Outcome:

@@ -30,7 +30,11 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
     options = options or LoadOptions()
     started = time.perf_counter()
     resolved = resolve_source(source)
-    found = _single_file(resolved, options) if resolved.kind == "file" else walk(resolved.root, _rules(resolved, options))
+    found = (
+        _single_file(resolved, options)
+        if resolved.kind == "file"
+        else walk(resolved.root, _rules(resolved, options))
+    )
     walked = time.perf_counter()
     files, skipped = _within_total(found, options.max_total_bytes)
     index = _Index(resolved.root, options)
@@ -44,6 +48,11 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
     index.save(complete=resolved.kind == "folder" and not options.include)
     if resolved.kind == "file" and skipped:
         raise ContextError(_refused_file(os.fspath(source), skipped[0][1]))
+    if not kept and resolved.kind == "glob":
+        raise ContextError(
+            f"The glob {os.fspath(source)!r} matched no loadable file under {resolved.root}; "
+            "check the pattern ('**' spans folders, '*' does not) or load the folder itself."
+        )
     if not kept:
         raise ContextError(_nothing_loaded(os.fspath(source), skipped))
     finished = time.perf_counter()
@@ -192,7 +201,9 @@ class _Index:
             results[slot] = self._record(path, size, mtime_ns, budget, outcome)
         return [result for result in results if result is not None]
 
-    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str) -> ParsedFile | str:
+    def _record(
+        self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str
+    ) -> ParsedFile | str:
         """Fold one fresh outcome into the cache entries and return the file's result."""
         entry = self.entries.get(path)
         self.dirty = True
@@ -251,7 +262,9 @@ def _single_file(source: Source, options: LoadOptions) -> Walk:
     return result
 
 
-def _within_total(found: Walk, max_total_bytes: int) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+def _within_total(
+    found: Walk, max_total_bytes: int
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Keep files in walk order until the total cap; later ones are skipped as ``total_cap``."""
     kept: list[tuple[str, int, int]] = []
     skipped = list(found.skipped)
@@ -271,7 +284,9 @@ def _nothing_loaded(source: str, skipped: list[tuple[str, str]]) -> str:
     counts: dict[str, int] = {}
     for _, reason in skipped:
         counts[reason] = counts.get(reason, 0) + 1
-    summary = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+    summary = ", ".join(
+        f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1])
+    )
     return (
         f"Nothing loadable in {source!r}: every file was skipped ({summary}). "
         "Adjust include/exclude, the size caps or the secret patterns, or pick another path."

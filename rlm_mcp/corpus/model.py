@@ -70,7 +70,7 @@ class LoadStats:
     parsed_files: int
     """Files read and partitioned by this load."""
     reused_files: int
-    """Files taken from the cache without reading them (same size and mtime)."""
+    """Files taken from the cache without reading them (same size and mtime), skipped ones included."""
     rehashed_files: int
     """Files whose mtime changed but whose content hash matched the cache: read, not parsed."""
     workers: int
@@ -146,7 +146,9 @@ class Corpus:
     def symbol_records(self) -> dict[str, Any]:
         """Symbols as compact rows; ``file`` is an index into ``file_records()["rows"]``."""
         rows = [
-            [row[0], row[1], index, row[2], row[3]] for index, parsed in enumerate(self.parsed) for row in parsed.symbols
+            [row[0], row[1], index, row[2], row[3]]
+            for index, parsed in enumerate(self.parsed)
+            for row in parsed.symbols
         ]
         return {"fields": list(SYMBOL_FIELDS), "rows": rows}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 from typing import NamedTuple
 
 import tree_sitter
@@ -167,7 +168,7 @@ def _chunk_rows(
     starts = [d.start_byte for d in definitions]
     rows: list[ChunkRow] = []
     line = 1
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         if b <= a:
             continue
         end_line = line + data.count(b"\n", a, b - 1)

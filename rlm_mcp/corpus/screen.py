@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-# Gitignore-style patterns; configurable through ``LoadOptions.secret_patterns``.
+# Gitignore-style patterns; configurable through ``LoadOptions.secret_patterns``. A pattern with
+# a slash is anchored at the root in gitignore syntax, hence the ``**/`` prefixes.
 DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
     ".env",
     ".env.*",
@@ -34,10 +35,10 @@ DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
     "client_secret*.json",
     "service-account*.json",
     "*.tfvars",
-    ".aws/credentials",
-    ".aws/config",
-    ".docker/config.json",
-    ".kube/config",
+    "**/.aws/credentials",
+    "**/.aws/config",
+    "**/.docker/config.json",
+    "**/.kube/config",
     "secrets.yml",
     "secrets.yaml",
 )
@@ -50,7 +51,7 @@ BINARY_EXTENSIONS = frozenset(
     .psd .mp3 .mp4 .wav .ogg .flac .avi .mov .mkv .webm .au .aiff .pdf .doc .docx .xls .xlsx
     .ppt .pptx .ttf .otf .woff .woff2 .eot .bin .dat .db .sqlite .sqlite3 .pkl .pickle .npy
     .npz .pt .pth .onnx .safetensors .h5 .parquet .wasm
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better than 70 one-per-line literals
 )
 
 _SNIFF_BYTES = 8192

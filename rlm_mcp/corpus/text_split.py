@@ -6,6 +6,7 @@ rebuild the file byte for byte from consecutive ranges.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from rlm_mcp.corpus.symbols import Definition
@@ -76,7 +77,9 @@ def markdown_headings(data: bytes) -> list[Definition]:
 
 def _close(headings: list[Definition], index: int, end_byte: int, end_line: int) -> None:
     """Extend a heading's section up to the byte and line where the next peer heading starts."""
-    headings[index] = headings[index]._replace(end_byte=end_byte, end_line=max(end_line, headings[index].start_line))
+    headings[index] = headings[index]._replace(
+        end_byte=end_byte, end_line=max(end_line, headings[index].start_line)
+    )
 
 
 def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[int]:
@@ -84,7 +87,7 @@ def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[i
     starts = [0] + [heading.start_byte for heading in headings if heading.start_byte > 0] + [len(data)]
     cuts: list[int] = []
     group = 0
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in itertools.pairwise(starts):
         size = end - start
         if group and group + size > budget:
             cuts.append(start)

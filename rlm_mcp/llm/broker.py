@@ -133,10 +133,10 @@ class Broker:
             try:
                 with self.budget.reserve():
                     outcome = await self._attempt(label, self._sender(model, messages, params))
-                    self.ledger.record(label, outcome)
             except BudgetExceeded as exc:
                 outcome = CallFailure(type(exc).__name__, str(exc), attempts=0)
-                self.ledger.record(label, outcome)
+            # No await since the slot was released: no other call can see it as neither made nor in flight.
+            self.ledger.record(label, outcome)
         if key is not None and self._cache is not None and isinstance(outcome, Completion):
             self._cache.put(key, _reply(outcome))
         return outcome

@@ -66,13 +66,12 @@ def failure_message(exc: BaseException, model: str, attempts: int, config: Broke
     if isinstance(exc, TimeoutError):
         return (
             f"Sub-call to {model} timed out after {config.timeout_s:g} s on each of {attempts} attempts. "
-            f"Raise timeout_s (RLM_LLM_TIMEOUT_S) or ask for a shorter answer."
+            f"Raise RLM_LLM_TIMEOUT or ask for a shorter answer."
         )
     if is_transient(exc):
         return (
             f"Sub-call to {model} failed after {attempts} attempts ({detail}). The provider is rate "
-            f"limiting or unavailable: lower concurrency (RLM_LLM_CONCURRENCY), raise max_retries "
-            f"(RLM_LLM_MAX_RETRIES) or try again later."
+            f"limiting or unavailable: lower RLM_LLM_CONCURRENCY, raise RLM_LLM_RETRIES or try again later."
         )
     if status in (401, 403):
         return (

@@ -1,8 +1,8 @@
-"""Fixtures for the sub-LLM broker tests: a real local OpenAI-compatible server and brokers aimed at it."""
+"""Fixtures for the sub-LLM broker tests: brokers aimed at the real local server of ``openai_server``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +12,6 @@ from rlm_mcp.llm import Broker, BrokerConfig
 from tests.support.openai_server import OpenAIServer
 
 TEST_MODEL = "openai/test-model"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """litellm runs on asyncio only."""
-    return "asyncio"
-
-
-@pytest.fixture
-def openai_server() -> Iterator[OpenAIServer]:
-    """A fresh server per test, so its request counters belong to that test alone."""
-    server = OpenAIServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -29,5 +29,6 @@ async def fetch(url: str) -> str:
 
 
 if True:
+
     def conditional() -> int:  # defined inside an if block
         return 1
