@@ -89,7 +89,10 @@ def run(quick: bool = False, image: str | None = None) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    rows = ["| mechanism | p50 ms | p99 ms | calls | start to first exec |", "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "| mechanism | p50 ms | p99 ms | calls | start to first exec |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name in ("local", "docker"):
         figures = results.get(name, {})
         if "skipped" in figures:
@@ -105,7 +108,9 @@ def table(results: dict[str, Any]) -> str:
                 f"| `docker exec python3 -c pass` | {baseline['p50_ms']:.1f} | {baseline['p99_ms']:.1f} "
                 f"| {baseline['n']} | |"
             )
-            rows.append(f"| **docker backend speed-up vs docker exec** | {figures['speedup_vs_docker_exec']:.0f}x | | | |")
+            rows.append(
+                f"| **docker backend speed-up vs docker exec** | {figures['speedup_vs_docker_exec']:.0f}x | | | |"
+            )
     return "\n".join(rows)
 
 

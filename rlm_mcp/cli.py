@@ -48,7 +48,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bench.__main__ import main as bench_main  # bench/ ships with the source tree
 
-    return bench_main(["--quick"] if args.quick else [])
+    return int(bench_main(["--quick"] if args.quick else []))
 
 
 def build_parser() -> argparse.ArgumentParser:

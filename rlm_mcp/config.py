@@ -38,7 +38,9 @@ class Settings:
     """The configuration of one rlm-mcp process."""
 
     backend: BackendName = _setting(
-        "auto", "RLM_BACKEND", "where sandboxes run: docker, local (not isolated), or auto (docker if reachable)"
+        "auto",
+        "RLM_BACKEND",
+        "where sandboxes run: docker, local (not isolated), or auto (docker if reachable)",
     )
     image: str = _setting(
         "rlm-mcp-sandbox:latest", "RLM_IMAGE", "Docker image for sandboxes; any image with python3 works"
@@ -53,7 +55,9 @@ class Settings:
     )
     start_timeout_s: float = _setting(30.0, "RLM_START_TIMEOUT", "seconds a new sandbox gets to report ready")
     max_output_chars: int = _setting(
-        20_000, "RLM_MAX_OUTPUT_CHARS", f"default cap on text returned to the agent (hard max {HARD_MAX_OUTPUT_CHARS})"
+        20_000,
+        "RLM_MAX_OUTPUT_CHARS",
+        f"default cap on text returned to the agent (hard max {HARD_MAX_OUTPUT_CHARS})",
     )
     cache_dir: str = _setting(
         _default_cache_dir(), "RLM_CACHE_DIR", "where the corpus index and sub-LLM response caches live"
@@ -74,11 +78,16 @@ class Settings:
         None, "RLM_API_BASE", "base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp)"
     )
     api_key: str | None = _setting(
-        None, "RLM_API_KEY", "API key for --api-base; providers' own variables (ANTHROPIC_API_KEY...) also work"
+        None,
+        "RLM_API_KEY",
+        "API key for --api-base; providers' own variables (ANTHROPIC_API_KEY...) also work",
     )
     llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
     llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
     llm_retries: int = _setting(4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors")
+    llm_backoff_base_s: float = _setting(0.5, "RLM_LLM_BACKOFF_BASE", "first retry waits about this long, doubling")
+    llm_backoff_max_s: float = _setting(30.0, "RLM_LLM_BACKOFF_MAX", "longest wait between retries (caps Retry-After)")
+    sampling_max_tokens: int = _setting(4096, "RLM_SAMPLING_MAX_TOKENS", "max_tokens of MCP sampling requests")
     max_calls: int | None = _setting(None, "RLM_MAX_CALLS", "sub-calls per session (unlimited if unset)")
     max_tokens: int | None = _setting(None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)")
     max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD")
@@ -137,6 +146,9 @@ class Settings:
             concurrency=self.llm_concurrency,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_retries,
+            backoff_base_s=self.llm_backoff_base_s,
+            backoff_max_s=self.llm_backoff_max_s,
+            sampling_max_tokens=self.sampling_max_tokens,
             max_calls=self.max_calls,
             max_tokens=self.max_tokens,
             max_cost_usd=self.max_cost_usd,
@@ -144,7 +156,10 @@ class Settings:
         )
 
     def load_options(
-        self, include: list[str] | None = None, exclude: list[str] | None = None, chunk_tokens: int | None = None
+        self,
+        include: list[str] | None = None,
+        exclude: list[str] | None = None,
+        chunk_tokens: int | None = None,
     ) -> LoadOptions:
         """The corpus loader's share of the settings, with one call's filters."""
         return LoadOptions(

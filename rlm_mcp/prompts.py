@@ -7,7 +7,7 @@ reading to sub-LLM calls, keeping only distilled results.
 
 1. Load once: rlm_load_context(source="/path/to/repo"). Read the manifest (languages, sizes,
    what was skipped), not the files.
-2. Probe cheaply with rlm_exec before spending tokens: len(files), grep(r"def parse_"), 
+2. Probe cheaply with rlm_exec before spending tokens: len(files), grep(r"def parse_"),
    [s.where for s in symbols if s.name.endswith("Config")], read("src/app.py", 1, 40).
 3. Narrow to the relevant part: filter `chunks` by path, language, kind or symbol, or re-cut them
    with partition(budget=800, paths="src/**"). Keep the selection in a variable.

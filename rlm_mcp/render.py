@@ -63,7 +63,11 @@ def usage_line(usage: dict[str, Any]) -> str:
     budget = usage.get("budget", {})
     left = [
         f"{label} left {budget[key]:,}" if isinstance(budget.get(key), int) else f"{label} left {budget[key]}"
-        for key, label in (("remaining_calls", "calls"), ("remaining_tokens", "tokens"), ("remaining_cost_usd", "USD"))
+        for key, label in (
+            ("remaining_calls", "calls"),
+            ("remaining_tokens", "tokens"),
+            ("remaining_cost_usd", "USD"),
+        )
         if budget.get(key) is not None
     ]
     text = (
@@ -120,7 +124,9 @@ def chunk_table(session: Session) -> str:
         return "no context loaded: call rlm_load_context first"
     chunks = session.corpus.chunks
     rows = ["id\twhere\tkind\tsymbol\ttokens"]
-    rows += [f"{c.id}\t{c.path}:{c.start_line}-{c.end_line}\t{c.kind}\t{c.symbol}\t{c.tokens}" for c in chunks[:_CHUNK_ROWS]]
+    rows += [
+        f"{c.id}\t{c.path}:{c.start_line}-{c.end_line}\t{c.kind}\t{c.symbol}\t{c.tokens}" for c in chunks[:_CHUNK_ROWS]
+    ]
     if len(chunks) > _CHUNK_ROWS:
         rows.append(f"... {len(chunks) - _CHUNK_ROWS:,} more chunks: use `chunks` in rlm_exec")
     return "\n".join(rows)

@@ -147,8 +147,8 @@ class ReplClient:
         with anyio.move_on_after(grace):
             return ExecResult.from_wire(await call.result(), timed_out=True)
         await self._restart_and_raise(
-            f"after {why}, the code ignored the interrupt for {grace:g}s (stuck in C code, e.g. a "
-            "catastrophic regex)", killed=True
+            f"after {why}, the code ignored the interrupt for {grace:g}s (stuck in C code, e.g. a catastrophic regex)",
+            killed=True,
         )
         raise AssertionError("unreachable")
 

@@ -52,7 +52,8 @@ def _as_tool_errors() -> Iterator[None]:
 
 
 def _sessions(ctx: Context) -> Sessions:
-    sessions: Sessions = ctx.request_context.lifespan_context
+    sessions = ctx.request_context.lifespan_context
+    assert isinstance(sessions, Sessions)
     return sessions
 
 
@@ -89,8 +90,13 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
     cap_default = settings.max_output_chars
 
     @server.tool(
-        annotations=ToolAnnotations(title="Load a context", read_only_hint=False, destructive_hint=False,
-                                    idempotent_hint=True, open_world_hint=False),
+        annotations=ToolAnnotations(
+            title="Load a context",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
     )
     async def rlm_load_context(
         ctx: Context,
@@ -100,7 +106,9 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             Literal["auto", "path", "text"],
             Field(description="auto: a path/glob if it exists or is a glob, else raw text; or force path/text."),
         ] = "auto",
-        include: Annotated[list[str] | None, Field(description="Only files matching these gitignore-style globs.")] = None,
+        include: Annotated[
+            list[str] | None, Field(description="Only files matching these gitignore-style globs.")
+        ] = None,
         exclude: Annotated[list[str] | None, Field(description="Leave out files matching these globs.")] = None,
         chunk_tokens: Annotated[int | None, Field(description="Chunk budget in estimated tokens.", ge=50)] = None,
     ) -> dict[str, Any]:
@@ -118,14 +126,21 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                 return await target.load(source, kind, include, exclude, chunk_tokens)
 
     @server.tool(
-        annotations=ToolAnnotations(title="Run Python in the REPL", read_only_hint=False, destructive_hint=False,
-                                    idempotent_hint=False, open_world_hint=False),
+        annotations=ToolAnnotations(
+            title="Run Python in the REPL",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=False,
+        ),
     )
     async def rlm_exec(
         ctx: Context,
         code: Annotated[str, Field(description="Python to run; a trailing expression's value is shown.")],
         session: SessionName = "default",
-        timeout_s: Annotated[float | None, Field(description="Time limit; the code is interrupted after it.", gt=0)] = None,
+        timeout_s: Annotated[
+            float | None, Field(description="Time limit; the code is interrupted after it.", gt=0)
+        ] = None,
         max_output_chars: OutputCap = None,
     ) -> str:
         """Run Python in the session's persistent REPL (variables and functions persist between calls).
@@ -147,8 +162,13 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             return render.exec_result(result, cap)
 
     @server.tool(
-        annotations=ToolAnnotations(title="Ask the sub-LLM", read_only_hint=False, destructive_hint=False,
-                                    idempotent_hint=False, open_world_hint=True),
+        annotations=ToolAnnotations(
+            title="Ask the sub-LLM",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=True,
+        ),
     )
     async def rlm_query(
         ctx: Context,
@@ -158,10 +178,14 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         ],
         over: Annotated[
             str | None,
-            Field(description="A REPL expression giving a list (e.g. chunks[:50], hits); the prompt runs once per item."),
+            Field(
+                description="A REPL expression giving a list (e.g. chunks[:50], hits); the prompt runs once per item."
+            ),
         ] = None,
         session: SessionName = "default",
-        into: Annotated[str, Field(description="REPL variable that receives the answers.", pattern=r"^[A-Za-z_]\w*$")] = "answers",
+        into: Annotated[
+            str, Field(description="REPL variable that receives the answers.", pattern=r"^[A-Za-z_]\w*$")
+        ] = "answers",
         model: Annotated[str | None, Field(description="litellm model string; default: the configured one.")] = None,
         limit: Annotated[int | None, Field(description="Use only the first N items of `over`.", ge=1)] = None,
         max_output_chars: OutputCap = None,
@@ -184,8 +208,13 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             return render.query_result(outcome, cap)
 
     @server.tool(
-        annotations=ToolAnnotations(title="Status", read_only_hint=True, destructive_hint=False,
-                                    idempotent_hint=True, open_world_hint=False),
+        annotations=ToolAnnotations(
+            title="Status",
+            read_only_hint=True,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
     )
     async def rlm_status(
         ctx: Context,
@@ -208,18 +237,26 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             return render.bounded_json(report, cap_default)
 
     @server.tool(
-        annotations=ToolAnnotations(title="Reset", read_only_hint=False, destructive_hint=True,
-                                    idempotent_hint=True, open_world_hint=False),
+        annotations=ToolAnnotations(
+            title="Reset",
+            read_only_hint=False,
+            destructive_hint=True,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
     )
     async def rlm_reset(
         ctx: Context,
         session: SessionName = "default",
         scope: Annotated[
             Literal["variables", "session"],
-            Field(description="variables: drop your variables, keep the context; session: stop the sandbox and forget all."),
+            Field(
+                description="variables: drop your variables, keep the context; "
+                "session: stop the sandbox and forget everything."
+            ),
         ] = "variables",
     ) -> str:
-        """Drop the session's user variables (keeping the loaded context), or the whole session (sandbox, context, usage).
+        """Drop the session's variables (keeping the loaded context), or the whole session (sandbox, context, usage).
 
         Cost: nothing. A dropped session is recreated by the next rlm_load_context.
         """

@@ -74,7 +74,12 @@ class Session:
         """The session's REPL, started on first use."""
         if self._repl is None:
             self._repl = await ReplClient.start(
-                self.backend, self._launch_spec(), self.settings, self._tasks, self.serve_sandbox, self._reattach
+                self.backend,
+                self._launch_spec(),
+                self.settings,
+                self._tasks,
+                self.serve_sandbox,
+                self._reattach,
             )
         return self._repl
 
@@ -99,8 +104,12 @@ class Session:
     # -- tools -------------------------------------------------------------------------------
 
     async def load(
-        self, source: str, kind: SourceKind = "auto", include: list[str] | None = None,
-        exclude: list[str] | None = None, chunk_tokens: int | None = None,
+        self,
+        source: str,
+        kind: SourceKind = "auto",
+        include: list[str] | None = None,
+        exclude: list[str] | None = None,
+        chunk_tokens: int | None = None,
     ) -> dict[str, Any]:
         """Load a folder, file, glob or raw text; return the manifest. Other variables are kept."""
         as_text = kind == "text" or (kind == "auto" and not looks_like_path(source))
@@ -132,7 +141,7 @@ class Session:
 
     async def _mount(self, root: Path | None) -> list[str]:
         """Make `root` visible in the sandbox; a docker sandbox must restart to mount a new folder."""
-        if root is None or self._mount_root is not None and root.is_relative_to(self._mount_root):
+        if root is None or (self._mount_root is not None and root.is_relative_to(self._mount_root)):
             return []
         self._mount_root = root
         if self._repl is None or self.backend.name == "local":

@@ -64,13 +64,33 @@ class File:
 class Chunk:
     """A syntax-aware piece of one file (a function, a class, a section, a window of lines)."""
 
-    __slots__ = ("_store", "end_byte", "end_line", "id", "kind", "language", "path", "start_byte", "start_line",
-                 "symbol", "tokens")
+    __slots__ = (
+        "_store",
+        "end_byte",
+        "end_line",
+        "id",
+        "kind",
+        "language",
+        "path",
+        "start_byte",
+        "start_line",
+        "symbol",
+        "tokens",
+    )
 
     def __init__(self, store: Store, row: list[Any], file: File) -> None:
         self._store = store
-        (self.id, _, self.kind, self.symbol, self.start_line, self.end_line, self.start_byte, self.end_byte,
-         self.tokens) = row
+        (
+            self.id,
+            _,
+            self.kind,
+            self.symbol,
+            self.start_line,
+            self.end_line,
+            self.start_byte,
+            self.end_byte,
+            self.tokens,
+        ) = row
         self.path, self.language = file.path, file.language
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bounded import bounded_repr
 from context import ContextError, File, Store, build_chunks, load_payload
@@ -29,8 +29,8 @@ class UserError(Exception):
 class _Loaded:
     """The context currently loaded; helpers read it at call time, so a reload is seen at once."""
 
-    store: Store | None = None
-    file_list: list[File] = []
+    store: ClassVar[Store | None] = None
+    file_list: ClassVar[list[File]] = []
 
     @classmethod
     def require(cls) -> Store:
@@ -72,7 +72,7 @@ def install(repl: Repl) -> dict[str, Any]:
     """Define the helpers in the REPL's globals and return them by name."""
     host = repl.host
 
-    def SHOW_VARS() -> None:  # noqa: N802 - the name the RLM paper's prompts use
+    def SHOW_VARS() -> None:
         """Print your variables: name, type, length and a short preview."""
         rows = describe_variables(repl.user_variables())
         if not rows:

@@ -22,11 +22,10 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Any
 
+import helpers
 from bounded import CapturedText, bounded_repr, clip
 from host import HostLink
 from protocol import FrameError, FrameReader, FrameWriter
-
-import helpers
 
 DEFAULT_MAX_CHARS = 20_000
 KEEP_CHARS = 8_000_000  # how much of one exec's stdout/stderr stays available in `_stdout`/`_stderr`

@@ -40,12 +40,12 @@ def select_paths(paths: Iterable[str], globs: str | list[str] | None) -> list[st
     if globs is None:
         return list(paths)
     patterns = [globs] if isinstance(globs, str) else list(globs)
-    return [p for p in paths if any(fnmatch.fnmatch(p, g) or fnmatch.fnmatch(p.rsplit("/", 1)[-1], g) for g in patterns)]
+    return [
+        p for p in paths if any(fnmatch.fnmatch(p, g) or fnmatch.fnmatch(p.rsplit("/", 1)[-1], g) for g in patterns)
+    ]
 
 
-def grep_texts(
-    texts: Iterable[tuple[str, str]], pattern: re.Pattern[str], max_hits: int
-) -> tuple[list[Hit], bool]:
+def grep_texts(texts: Iterable[tuple[str, str]], pattern: re.Pattern[str], max_hits: int) -> tuple[list[Hit], bool]:
     """Matching lines over (path, text) pairs, first hit per line, in file order; (hits, truncated)."""
     hits: list[Hit] = []
     for path, text in texts:

@@ -97,6 +97,24 @@ def openai_server() -> Iterator[OpenAIServer]:
 
 
 @pytest.fixture
+async def litellm_clients_closed() -> AsyncIterator[None]:
+    """Close the HTTP clients litellm cached for this test's event loop, after the test.
+
+    litellm keeps one client per event loop for the life of the process; each test runs its own
+    loop, so without this the dead loops' sockets are reclaimed by the garbage collector in some
+    later test, whose ResourceWarning pytest turns into an error. (The server has one loop: it
+    never needs this.)
+    """
+    yield
+    from rlm_mcp.llm.litellm_client import load_litellm
+
+    if load_litellm.cache_info().currsize:  # only if a sub-call imported litellm (the offline way)
+        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+        await close_litellm_async_clients()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
 def sample_repo(tmp_path: Path) -> Path:
     """A small multi-language repository with a secret and an ignored file."""
     repo = tmp_path / "sample"

@@ -57,5 +57,5 @@ class Backend(ABC):
     async def launch(self, spec: LaunchSpec) -> SandboxProcess:
         """Start the runtime; returns once the process exists (not necessarily ready)."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional: most backends hold nothing to release
         """Release backend-wide resources (engine connections)."""

@@ -7,6 +7,7 @@ sandbox (sub-LLM calls, re-partitioning) are served concurrently while an exec i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -152,7 +153,12 @@ class Channel:
                     log.error("dropped a %d-byte frame from the sandbox (limit %d)", size, self._max_frame)
                     continue
                 body = await self._reader.receive_exactly(size)
-            except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            except (
+                anyio.EndOfStream,
+                anyio.IncompleteRead,
+                anyio.BrokenResourceError,
+                anyio.ClosedResourceError,
+            ):
                 return None
             try:
                 message = json.loads(body)
@@ -196,16 +202,22 @@ class Channel:
             try:
                 reply = {"re": request_id, "ok": True, "result": await self._on_request(op, payload)}
             except RLMError as exc:
-                reply = {"re": request_id, "ok": False, "error": {"type": type(exc).__name__, "message": str(exc)}}
+                reply = {
+                    "re": request_id,
+                    "ok": False,
+                    "error": {"type": type(exc).__name__, "message": str(exc)},
+                }
             except Exception as exc:
                 log.exception("serving %r for the sandbox failed", op)
-                reply = {"re": request_id, "ok": False, "error": {"type": type(exc).__name__, "message": str(exc)}}
+                reply = {
+                    "re": request_id,
+                    "ok": False,
+                    "error": {"type": type(exc).__name__, "message": str(exc)},
+                }
             finally:
                 self._served.pop(request_id, None)
         if scope.cancelled_caught:
             reply = {"re": request_id, "ok": False, "error": {"type": "Cancelled", "message": "cancelled"}}
         if request_id is not None and reply is not None:
-            try:
+            with contextlib.suppress(ChannelClosed):
                 await self._send(encode_frame(reply, self._max_frame))
-            except ChannelClosed:
-                pass

@@ -240,9 +240,7 @@ class DockerBackend(Backend):
         )
         try:
             # Attach before start so not a byte of the runtime's output is missed.
-            attach = client.api.attach_socket(
-                container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
-            )
+            attach = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             container.start()
         except Exception:
             container.remove(force=True)

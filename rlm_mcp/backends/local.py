@@ -7,6 +7,7 @@ own process group (so it is killed whole), a scratch working folder, and a memor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -48,10 +49,8 @@ class LocalSandbox(SandboxProcess):
 
     async def kill(self) -> None:
         if self._process.returncode is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         with anyio.CancelScope(shield=True):
             await self._process.wait()
             await self.stream.aclose()
@@ -88,7 +87,11 @@ class LocalBackend(Backend):
 
     async def launch(self, spec: LaunchSpec) -> SandboxProcess:
         scratch = Path(tempfile.mkdtemp(prefix=f"rlm-{spec.session}-"))
-        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch), "LANG": "C.UTF-8"}
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(scratch),
+            "LANG": "C.UTF-8",
+        }
         command = [sys.executable, "-s", "-E", "-B", str(runtime_dir() / ENTRY_POINT)]
         process = await anyio.open_process(
             [*command, "--limit-memory", str(self._memory_bytes)],

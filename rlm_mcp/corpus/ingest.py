@@ -52,9 +52,7 @@ def ingest(root: Path, jobs: list[Job], chunk_tokens: int, workers: int) -> tupl
         return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
 
 
-def _ingest_in_pool(
-    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int
-) -> list[Outcome]:
+def _ingest_in_pool(root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int) -> list[Outcome]:
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
     # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
     context = multiprocessing.get_context("spawn")

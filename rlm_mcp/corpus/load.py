@@ -31,9 +31,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
     started = time.perf_counter()
     resolved = resolve_source(source)
     found = (
-        _single_file(resolved, options)
-        if resolved.kind == "file"
-        else walk(resolved.root, _rules(resolved, options))
+        _single_file(resolved, options) if resolved.kind == "file" else walk(resolved.root, _rules(resolved, options))
     )
     walked = time.perf_counter()
     files, skipped = _within_total(found, options.max_total_bytes)
@@ -195,15 +193,11 @@ class _Index:
         started = time.perf_counter()
         outcomes, self.workers = ingest(self.root, jobs, budget, self.options.workers) if jobs else ([], 1)
         self.parse_seconds += time.perf_counter() - started
-        for (path, size, mtime_ns), slot, outcome in zip(
-            [files[i] for i in waiting], waiting, outcomes, strict=True
-        ):
+        for (path, size, mtime_ns), slot, outcome in zip([files[i] for i in waiting], waiting, outcomes, strict=True):
             results[slot] = self._record(path, size, mtime_ns, budget, outcome)
         return [result for result in results if result is not None]
 
-    def _record(
-        self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str
-    ) -> ParsedFile | str:
+    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str) -> ParsedFile | str:
         """Fold one fresh outcome into the cache entries and return the file's result."""
         entry = self.entries.get(path)
         self.dirty = True
@@ -262,9 +256,7 @@ def _single_file(source: Source, options: LoadOptions) -> Walk:
     return result
 
 
-def _within_total(
-    found: Walk, max_total_bytes: int
-) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+def _within_total(found: Walk, max_total_bytes: int) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Keep files in walk order until the total cap; later ones are skipped as ``total_cap``."""
     kept: list[tuple[str, int, int]] = []
     skipped = list(found.skipped)
@@ -284,9 +276,7 @@ def _nothing_loaded(source: str, skipped: list[tuple[str, str]]) -> str:
     counts: dict[str, int] = {}
     for _, reason in skipped:
         counts[reason] = counts.get(reason, 0) + 1
-    summary = ", ".join(
-        f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1])
-    )
+    summary = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
     return (
         f"Nothing loadable in {source!r}: every file was skipped ({summary}). "
         "Adjust include/exclude, the size caps or the secret patterns, or pick another path."

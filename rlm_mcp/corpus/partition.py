@@ -86,9 +86,7 @@ def _cut(cuts: list[int], at: int) -> None:
         cuts.append(at)
 
 
-def _split(
-    data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[int], depth: int
-) -> None:
+def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[int], depth: int) -> None:
     """Append cut positions inside ``[lo, hi)``, the span of ``node`` plus its leading trivia."""
     segments = _segments(node, lo, hi)
     if not segments or depth > _MAX_DEPTH:

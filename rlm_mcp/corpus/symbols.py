@@ -140,9 +140,7 @@ def find_definitions(language: str, root: tree_sitter.Node) -> list[Definition]:
                 kind = METHOD
             name = f"{enclosing.name}.{name}"
         definitions.append(
-            Definition(
-                start, -negative_end, kind, name, node.start_point[0] + 1, node.end_point[0] + 1, parent
-            )
+            Definition(start, -negative_end, kind, name, node.start_point[0] + 1, node.end_point[0] + 1, parent)
         )
         open_scopes.append(len(definitions) - 1)
     return definitions

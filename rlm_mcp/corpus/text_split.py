@@ -77,9 +77,7 @@ def markdown_headings(data: bytes) -> list[Definition]:
 
 def _close(headings: list[Definition], index: int, end_byte: int, end_line: int) -> None:
     """Extend a heading's section up to the byte and line where the next peer heading starts."""
-    headings[index] = headings[index]._replace(
-        end_byte=end_byte, end_line=max(end_line, headings[index].start_line)
-    )
+    headings[index] = headings[index]._replace(end_byte=end_byte, end_line=max(end_line, headings[index].start_line))
 
 
 def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[int]:

@@ -41,17 +41,13 @@ _RESERVED_PARAMS = frozenset(
 class Sampler(Protocol):
     """Asks the connected MCP client's model for an answer (MCP sampling); supplied by the MCP layer."""
 
-    async def __call__(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None
-    ) -> str: ...
+    async def __call__(self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None) -> str: ...
 
 
 class Broker:
     """One session's sub-LLM calls: concurrency, retries, budgets, cache and usage ledger."""
 
-    def __init__(
-        self, config: BrokerConfig, cache_dir: Path | None = None, sampler: Sampler | None = None
-    ) -> None:
+    def __init__(self, config: BrokerConfig, cache_dir: Path | None = None, sampler: Sampler | None = None) -> None:
         self.config = config
         self.ledger = Ledger()
         self.budget = Budget(config, self.ledger)
@@ -59,9 +55,7 @@ class Broker:
         self._limiter = anyio.CapacityLimiter(config.concurrency)
         self._cache = ResponseCache(cache_dir) if config.cache and cache_dir is not None else None
 
-    async def query(
-        self, prompt: Prompt, *, model: str | None = None, cache: bool = True, **params: Any
-    ) -> Completion:
+    async def query(self, prompt: Prompt, *, model: str | None = None, cache: bool = True, **params: Any) -> Completion:
         """One sub-call; raises BudgetExceeded, ModelNotConfigured or LLMError when it cannot be answered."""
         outcome = await self._run(_messages(prompt), self._model(model), cache, _checked(params))
         if isinstance(outcome, CallFailure):
@@ -147,9 +141,7 @@ class Broker:
         """A function making one attempt at the call: through litellm, or by MCP sampling."""
         if model is not None:
             config = self.config
-            return lambda: complete(
-                model, messages, api_base=config.api_base, api_key=config.api_key, params=params
-            )
+            return lambda: complete(model, messages, api_base=config.api_base, api_key=config.api_key, params=params)
         sampler = self._sampler
         assert sampler is not None, "_model() guarantees a sampler when there is no model"
         max_tokens = int(params.get("max_tokens") or self.config.sampling_max_tokens)

@@ -26,9 +26,7 @@ def is_deterministic(params: Mapping[str, Any]) -> bool:
     return params.get("temperature") in (None, 0) and params.get("n") in (None, 1)
 
 
-def cache_key(
-    model: str, api_base: str | None, messages: Sequence[Message], params: Mapping[str, Any]
-) -> str:
+def cache_key(model: str, api_base: str | None, messages: Sequence[Message], params: Mapping[str, Any]) -> str:
     """sha256 of everything that shapes the answer (never the API key)."""
     request = {
         "v": _KEY_VERSION,
@@ -54,8 +52,7 @@ class ResponseCache:
         # A lost last write after a power cut only costs a repeated call.
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses"
-            " (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
         )
 
     def get(self, key: str) -> Reply | None:

@@ -33,9 +33,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def retry_after_s(exc: BaseException) -> float | None:
     """The wait a server asked for in ``Retry-After`` (seconds or HTTP date), if it did."""
-    headers = getattr(exc, "litellm_response_headers", None) or getattr(
-        getattr(exc, "response", None), "headers", None
-    )
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(getattr(exc, "response", None), "headers", None)
     value = headers.get("retry-after") if headers is not None else None
     if not value:
         return None
@@ -83,7 +81,9 @@ def failure_message(exc: BaseException, model: str, attempts: int, config: Broke
             f"Sub-call to {model} failed: model or endpoint not found ({detail}). Check the litellm "
             f"model string (provider/model) and api_base. Not retried."
         )
-    return (
-        f"Sub-call to {model} was rejected ({detail}). Not retried: the same request would fail "
-        f"again (prompt longer than the model's context? unsupported parameter?)."
-    )
+    if status is not None:
+        return (
+            f"Sub-call to {model} was rejected ({detail}). Not retried: the same request would fail "
+            f"again (prompt longer than the model's context? unsupported parameter?)."
+        )
+    return f"Sub-call to {model} failed before an answer came back ({detail}). Not retried."

@@ -104,9 +104,7 @@ def test_python_symbols_match_ast_on_the_sample() -> None:
     """Qualified names and lines of the sample's definitions equal what ``ast`` finds."""
     data = (SAMPLES / "shapes.py").read_bytes()
     symbols = partition("shapes.py", data, 1500).symbols
-    assert sorted(
-        ((name, line) for name, _, line, _ in symbols), key=lambda i: (i[1], i[0])
-    ) == _ast_definitions(data)
+    assert sorted(((name, line) for name, _, line, _ in symbols), key=lambda i: (i[1], i[0])) == _ast_definitions(data)
 
 
 def test_python_symbols_match_ast_on_the_stdlib() -> None:
@@ -131,10 +129,7 @@ def test_python_symbols_match_ast_on_the_stdlib() -> None:
 
 def test_methods_and_classes_are_told_apart() -> None:
     """A function inside a class is a method; nested functions keep the function kind."""
-    kinds = {
-        name: kind
-        for name, kind, _, _ in partition("s.py", (SAMPLES / "shapes.py").read_bytes(), 1500).symbols
-    }
+    kinds = {name: kind for name, kind, _, _ in partition("s.py", (SAMPLES / "shapes.py").read_bytes(), 1500).symbols}
     assert kinds["Point"] == "class"
     assert kinds["Point.norm"] == "method"
     assert kinds["fetch.helper"] == "function"

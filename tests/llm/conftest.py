@@ -15,7 +15,9 @@ TEST_MODEL = "openai/test-model"
 
 
 @pytest.fixture
-async def make_broker(openai_server: OpenAIServer, tmp_path: Path) -> AsyncIterator[Callable[..., Broker]]:
+async def make_broker(
+    litellm_clients_closed: None, openai_server: OpenAIServer, tmp_path: Path
+) -> AsyncIterator[Callable[..., Broker]]:
     """Build brokers aimed at ``openai_server`` with fast retries; keyword arguments override the config."""
     brokers: list[Broker] = []
 
@@ -35,16 +37,3 @@ async def make_broker(openai_server: OpenAIServer, tmp_path: Path) -> AsyncItera
     yield make
     for broker in brokers:
         broker.close()
-    await close_litellm_clients()
-
-
-async def close_litellm_clients() -> None:
-    """Close the HTTP clients litellm cached for this test's event loop.
-
-    litellm keeps one client per event loop for the life of the process; each test runs its own
-    loop, so without this the dead loops' sockets are reclaimed by the garbage collector in some
-    later test, whose ``ResourceWarning`` pytest turns into an error.
-    """
-    from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
-
-    await close_litellm_async_clients()  # type: ignore[no-untyped-call]

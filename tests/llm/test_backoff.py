@@ -22,9 +22,7 @@ class HTTPFailure(Exception):
         self.response = type("Response", (), {"headers": headers})()
 
 
-@pytest.mark.parametrize(
-    ("retry", "low", "high"), [(1, 0.5, 1.0), (2, 1.0, 2.0), (3, 2.0, 4.0), (9, 2.5, 5.0)]
-)
+@pytest.mark.parametrize(("retry", "low", "high"), [(1, 0.5, 1.0), (2, 1.0, 2.0), (3, 2.0, 4.0), (9, 2.5, 5.0)])
 def test_backoff_doubles_with_jitter_up_to_the_cap(retry: int, low: float, high: float) -> None:
     """Retry n waits between half and all of base * 2**(n-1), never more than backoff_max_s."""
     for _ in range(50):

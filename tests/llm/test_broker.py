@@ -64,9 +64,7 @@ async def test_on_item_reports_every_item_sync_or_async(make_broker: Callable[..
     assert [seen_async[i] for i in range(2)] == async_results
 
 
-async def test_concurrency_is_bounded(
-    make_broker: Callable[..., Broker], openai_server: OpenAIServer
-) -> None:
+async def test_concurrency_is_bounded(make_broker: Callable[..., Broker], openai_server: OpenAIServer) -> None:
     """No more than ``concurrency`` requests are in flight at once."""
     await make_broker(concurrency=3).batch([f"slow {i} [[sleep=0.05]]" for i in range(12)])
     assert openai_server.peak_in_flight == 3

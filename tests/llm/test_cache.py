@@ -25,9 +25,7 @@ async def test_repeated_request_is_answered_from_cache(
     assert (second.cached, second.cost_usd, second.attempts) == (True, 0.0, 0)
 
 
-async def test_cache_survives_a_new_broker(
-    make_broker: Callable[..., Broker], openai_server: OpenAIServer
-) -> None:
+async def test_cache_survives_a_new_broker(make_broker: Callable[..., Broker], openai_server: OpenAIServer) -> None:
     """A broker opened later on the same cache directory answers from it."""
     await make_broker().query("remember me")
     assert (await make_broker().query("remember me")).cached
@@ -72,9 +70,7 @@ async def test_different_parameters_are_different_entries(
     assert openai_server.requests == 2
 
 
-async def test_failures_are_not_cached(
-    make_broker: Callable[..., Broker], openai_server: OpenAIServer
-) -> None:
+async def test_failures_are_not_cached(make_broker: Callable[..., Broker], openai_server: OpenAIServer) -> None:
     """A failed request is made again next time and its answer then cached."""
     broker = make_broker()
     await broker.batch(["flaky [[500]]"], max_tokens=5)

@@ -20,9 +20,7 @@ class RecordingSampler:
         self.calls: list[tuple[list[Message], int, float | None]] = []
         self.fail = fail
 
-    async def __call__(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None
-    ) -> str:
+    async def __call__(self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None) -> str:
         self.calls.append((list(messages), max_tokens, temperature))
         if self.fail:
             raise RuntimeError("the user declined the sampling request")
@@ -59,6 +57,6 @@ async def test_a_failing_sampler_is_reported_not_retried() -> None:
     """A sampler error (e.g. the user declined) fails the call at once with its message."""
     sampler = RecordingSampler(fail=True)
     broker = Broker(BrokerConfig(), cache_dir=None, sampler=sampler)
-    with pytest.raises(LLMError, match="declined"):
+    with pytest.raises(LLMError, match=r"failed before an answer came back.*declined"):
         await broker.query("please")
     assert len(sampler.calls) == 1

@@ -18,24 +18,18 @@ TEST_MODEL = "openai/test-model"
 @pytest.fixture
 def server_settings(make_settings: Callable[..., Settings], openai_server: OpenAIServer) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        llm = {"model": TEST_MODEL, "api_base": f"{openai_server.url}/v1", "api_key": "test", "backend": "local"}
+        llm = {
+            "model": TEST_MODEL,
+            "api_base": f"{openai_server.url}/v1",
+            "api_key": "test",
+            "backend": "local",
+        }
         return make_settings(**{**llm, **overrides})
 
     return make
 
 
 @pytest.fixture
-async def client(server_settings: Callable[..., Settings]) -> AsyncIterator[Client]:
+async def client(litellm_clients_closed: None, server_settings: Callable[..., Settings]) -> AsyncIterator[Client]:
     async with Client(build_server(server_settings()), raise_exceptions=True) as connected:
         yield connected
-    await close_litellm_clients()
-
-
-async def close_litellm_clients() -> None:
-    """litellm caches an HTTP client per event loop; close this test's before its loop ends."""
-    from rlm_mcp.llm.litellm_client import load_litellm
-
-    load_litellm()  # imported the offline way first: a bare import would fetch the price map
-    from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
-
-    await close_litellm_async_clients()  # type: ignore[no-untyped-call]

@@ -13,7 +13,6 @@ from mcp.types import CallToolResult
 
 from rlm_mcp.config import Settings
 from rlm_mcp.server import build_server
-from tests.mcp.conftest import close_litellm_clients
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +58,7 @@ async def test_loaded_context_is_usable_from_exec(client: Client, sample_repo: P
     out = await call(
         client,
         "rlm_exec",
-        code="sorted(files), [h.where for h in grep('parse_shape')], [s.name for s in symbols if s.path.endswith('.py')]",
+        code="sorted(files), [h.where for h in grep('parse_shape')], [s.name for s in symbols if s.kind != 'section']",
     )
     assert "'.env'" not in out and "build/out.py" not in out
     assert "pkg/shapes.py:6" in out and "README.md:7" in out
@@ -152,7 +151,13 @@ async def test_query_over_200_items_returns_all_answers_in_order_with_progress(c
 async def test_query_over_chunks_appends_the_chunk_text(client: Client, sample_repo: Path) -> None:
     """When the prompt does not mention the item, each chunk's text (with its path:lines) is appended."""
     await call(client, "rlm_load_context", source=str(sample_repo))
-    await call(client, "rlm_query", prompt="Summarise:", over="[c for c in chunks if c.path == 'web.js']", into="notes")
+    await call(
+        client,
+        "rlm_query",
+        prompt="Summarise:",
+        over="[c for c in chunks if c.path == 'web.js']",
+        into="notes",
+    )
     out = await call(client, "rlm_exec", code="notes[0]")
     assert "web.js:1-3" in out and "function greet" in out
 
@@ -213,7 +218,10 @@ async def test_no_model_configured_is_a_tool_error_saying_how(
     assert "RLM_MODEL" in message
 
 
-async def test_budget_exhaustion_keeps_answers_already_obtained(server_settings: Callable[..., Settings]) -> None:
+@pytest.mark.usefixtures("litellm_clients_closed")
+async def test_budget_exhaustion_keeps_answers_already_obtained(
+    server_settings: Callable[..., Settings],
+) -> None:
     """With max_calls=3, three items are answered and the rest fail with a budget message."""
     async with Client(build_server(server_settings(max_calls=3, llm_concurrency=1)), raise_exceptions=True) as c:
         await call(c, "rlm_exec", code="items = list('abcde')")
@@ -222,4 +230,3 @@ async def test_budget_exhaustion_keeps_answers_already_obtained(server_settings:
         kept = await call(c, "rlm_exec", code="[bool(a) for a in answers]")
         assert "[True, True, True, False, False]" in kept
         assert "max_calls" in await call_error(c, "rlm_query", prompt="one more")
-    await close_litellm_clients()

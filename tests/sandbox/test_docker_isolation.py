@@ -126,7 +126,9 @@ async def test_closing_the_session_removes_its_container(make_settings: Callable
 
 def _session_containers(session: str) -> list[str]:
     client = docker.from_env()
-    return [f"{c.name}:{session}" for c in client.containers.list(all=True, filters={"label": f"rlm-mcp.session={session}"})]
+    return [
+        f"{c.name}:{session}" for c in client.containers.list(all=True, filters={"label": f"rlm-mcp.session={session}"})
+    ]
 
 
 async def test_containers_of_a_killed_server_are_removed_at_next_start(

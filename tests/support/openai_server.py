@@ -74,9 +74,7 @@ class OpenAIServer:
         # The default backlog (5) drops connections when 32+ clients connect at once.
         httpd.request_queue_size = 256
         self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name="openai-server", daemon=True
-        )
+        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="openai-server", daemon=True)
         self._thread.start()
         return self
 
@@ -133,9 +131,7 @@ class OpenAIServer:
             "object": "chat.completion",
             "created": 0,
             "model": body.get("model", "test-model"),
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-            ],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
