@@ -42,6 +42,14 @@ class LLMError(RLMError):
 class ModelNotConfigured(LLMError):
     """No sub-call model is configured and no sampling-capable client is connected."""
 
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "No sub-LLM model is configured and this MCP client cannot answer sub-calls by sampling. "
+            "Set --model / RLM_MODEL to any litellm model string (e.g. anthropic/claude-haiku-4-5 with "
+            "ANTHROPIC_API_KEY set), or --api-base / RLM_API_BASE for Ollama, vLLM or llama.cpp."
+        )
+
 
 class BudgetExceeded(LLMError):
     """A per-session budget (calls, tokens, cost) is spent; further calls are refused."""

@@ -16,10 +16,11 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp.server.mcpserver.resolve import Resolve, Sample
+from mcp_types import CreateMessageResult, ToolAnnotations
 from pydantic import Field
 
-from rlm_mcp import render
+from rlm_mcp import render, sampling
 from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
@@ -58,17 +59,30 @@ def _sessions(ctx: Context) -> Sessions:
 
 
 @contextmanager
-def _reporting(session: Session, ctx: Context) -> Iterator[None]:
-    """Route the session's progress (sub-calls answered) to this tool call's client."""
+def _attached(session: Session, ctx: Context) -> Iterator[None]:
+    """For this call, send the session's progress to the client, and let it sample if it can."""
 
     async def progress(done: int, total: int, message: str) -> None:
         await ctx.report_progress(done, total, message)
 
-    session.progress = progress
+    session.progress, session.client_sampler = progress, sampling.mid_call_sampler(ctx)
     try:
         yield
     finally:
-        session.progress = None
+        session.progress = session.client_sampler = None
+
+
+async def _sample_when_no_model(
+    ctx: Context, prompt: str, over: str | None = None, session: str = "default", model: str | None = None
+) -> Sample | None:
+    """Without a model, a client on MCP >= 2026-07-28 can still answer one prompt (Resolve/Sample)."""
+    sessions = _sessions(ctx)
+    configured = model or sessions.settings.broker_config().call_model
+    if configured is not None or over is not None or sampling.resolver_sample(ctx, "", 1) is None:
+        return None
+    with _as_tool_errors():
+        (rendered,) = await sessions.get(session).render(prompt)
+    return sampling.resolver_sample(ctx, rendered, sessions.settings.sampling_max_tokens)
 
 
 def build_server(settings: Settings) -> MCPServer[Sessions]:
@@ -157,7 +171,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
             async with target.lock:
-                with _reporting(target, ctx):
+                with _attached(target, ctx):
                     result = await target.exec(code, timeout_s, cap)
             return render.exec_result(result, cap)
 
@@ -189,6 +203,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         model: Annotated[str | None, Field(description="litellm model string; default: the configured one.")] = None,
         limit: Annotated[int | None, Field(description="Use only the first N items of `over`.", ge=1)] = None,
         max_output_chars: OutputCap = None,
+        sampled: Annotated[CreateMessageResult | None, Resolve(_sample_when_no_model)] = None,
     ) -> str:
         """Call the sub-LLM once, or once per item of `over` concurrently, and store the answers in a REPL variable.
 
@@ -203,8 +218,9 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
             async with target.lock:
-                with _reporting(target, ctx):
-                    outcome = await target.query(prompt, over, into, model, limit)
+                with _attached(target, ctx):
+                    answer = sampling.answer_text(sampled) if sampled is not None else None
+                    outcome = await target.query(prompt, over, into, model, limit, sampled=answer)
             return render.query_result(outcome, cap)
 
     @server.tool(

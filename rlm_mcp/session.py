@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,8 +20,8 @@ from rlm_mcp.backends import Backend, LaunchSpec
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
-from rlm_mcp.errors import ContextError, LLMError, RLMError, SandboxError
-from rlm_mcp.llm import Broker, CallFailure, Outcome, Sampler
+from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, RLMError, SandboxError
+from rlm_mcp.llm import SAMPLING_MODEL, Broker, CallFailure, Completion, Message, Outcome, Sampler
 from rlm_mcp.repl_client import ExecResult, ReplClient
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,17 @@ def _answer_record(outcome: Outcome) -> dict[str, Any]:
 class Session:
     """One named workspace; create through `Sessions.get`."""
 
-    def __init__(self, name: str, settings: Settings, backend: Backend, tasks: TaskGroup, broker: Broker) -> None:
+    def __init__(self, name: str, settings: Settings, backend: Backend, tasks: TaskGroup) -> None:
         self.name = name
         self.settings = settings
         self.backend = backend
-        self.broker = broker
+        self.broker = Broker(settings.broker_config(), Path(settings.cache_dir) / "llm", sampler=self.sample)
         self.lock = anyio.Lock()
         self.corpus: Corpus | None = None
         self.progress: Progress | None = None
+        """Set for the duration of a call by whoever wants to hear how far it got."""
+        self.client_sampler: Sampler | None = None
+        """Set for the duration of a call when the caller's client can answer sub-calls (MCP sampling)."""
         self._tasks = tasks
         self._repl: ReplClient | None = None
         self._mount_root: Path | None = None
@@ -100,6 +103,12 @@ class Session:
         if self.corpus.root is None:
             payload["text"] = self.corpus.text
         return payload
+
+    async def sample(self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None) -> str:
+        """The broker's fallback when no model is configured: the current caller's client, if it samples."""
+        if self.client_sampler is None:
+            raise ModelNotConfigured()
+        return await self.client_sampler(messages, max_tokens=max_tokens, temperature=temperature)
 
     # -- tools -------------------------------------------------------------------------------
 
@@ -168,13 +177,29 @@ class Session:
         rows: list[dict[str, Any]] = await self._repl.request("vars")
         return rows
 
-    async def query(
-        self, prompt: str, over: str | None, into: str, model: str | None, limit: int | None, **params: Any
-    ) -> dict[str, Any]:
-        """Render the prompt in the REPL (once, or per item of `over`), ask the sub-LLM, store the answers."""
+    async def render(self, prompt: str, over: str | None = None, limit: int | None = None) -> list[str]:
+        """The prompt(s) with their {{expr}} placeholders evaluated in the REPL."""
         repl = await self.repl()
         rendered = await repl.request("render", template=prompt, over=over, limit=limit)
         prompts: list[str] = rendered["prompts"]
+        return prompts
+
+    async def query(
+        self,
+        prompt: str,
+        over: str | None,
+        into: str,
+        model: str | None,
+        limit: int | None,
+        sampled: str | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """Render the prompt in the REPL (once, or per item of `over`), ask the sub-LLM, store the answers.
+
+        `sampled` is an answer the client already gave by MCP sampling (the Resolve/Sample form).
+        """
+        repl = await self.repl()
+        prompts = await self.render(prompt, over, limit)
         started = time.perf_counter()
         done = 0
 
@@ -184,7 +209,12 @@ class Session:
             if self.progress is not None:
                 await self.progress(done, len(prompts), f"{done}/{len(prompts)} sub-calls answered")
 
-        outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
+        if sampled is not None:
+            answer = Completion(sampled, SAMPLING_MODEL, 0, 0, 0.0, False, False, 0.0, 1)
+            self.broker.ledger.record(SAMPLING_MODEL, answer)
+            outcomes: list[Outcome] = [answer]
+        else:
+            outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
         answers = [_answer_record(o) for o in outcomes]
         await repl.request("assign", name=into, answers=answers, single=over is None)
         failed = [a for a in answers if not a["ok"]]
@@ -284,7 +314,6 @@ class Sessions:
         self.settings = settings
         self.backend = backend
         self.backend_notice = notice
-        self.sampler: Sampler | None = None
         self._tasks = tasks
         self._sessions: dict[str, Session] = {}
 
@@ -301,9 +330,7 @@ class Sessions:
             raise RLMError(f"unknown session {name!r} (sessions: {known}); rlm_load_context creates one")
         if not _SESSION_NAME.match(name):
             raise RLMError(f"invalid session name {name!r}: use 1-64 letters, digits, '_', '-' or '.'")
-        cache_dir = Path(self.settings.cache_dir) / "llm"
-        broker = Broker(self.settings.broker_config(), cache_dir, self.sampler)
-        session = self._sessions[name] = Session(name, self.settings, self.backend, self._tasks, broker)
+        session = self._sessions[name] = Session(name, self.settings, self.backend, self._tasks)
         return session
 
     async def drop(self, name: str) -> None:
