@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 import anyio
 
 from rlm_mcp.backends import LaunchSpec, open_backend
+from rlm_mcp.backends.docker import SESSION_LABEL
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 from rlm_mcp.repl_client import ReplClient
@@ -26,7 +28,8 @@ async def _no_host(op: str, payload: dict[str, Any]) -> None:
     raise ValueError(f"the benchmark serves no {op!r} requests")
 
 
-def _percentiles(samples_s: list[float]) -> dict[str, float]:
+def percentiles(samples_s: list[float]) -> dict[str, float]:
+    """Median and 99th percentile in milliseconds, and the sample count."""
     ordered = sorted(samples_s)
     return {
         "p50_ms": statistics.median(ordered) * 1000,
@@ -40,7 +43,8 @@ async def _measure_backend(backend_name: str, calls: int, image: str) -> dict[st
     async with anyio.create_task_group() as tasks:
         backend, _ = await open_backend(settings, tasks)
         started = time.perf_counter()
-        repl = await ReplClient.start(backend, LaunchSpec("bench"), settings, tasks, _no_host)
+        # A per-process name, so a concurrent run's container is never taken for ours.
+        repl = await ReplClient.start(backend, LaunchSpec(f"bench-{os.getpid()}"), settings, tasks, _no_host)
         await repl.exec("pass")
         start_to_first_exec = time.perf_counter() - started
         for _ in range(20):  # warm-up
@@ -50,7 +54,7 @@ async def _measure_backend(backend_name: str, calls: int, image: str) -> dict[st
             begun = time.perf_counter()
             await repl.exec("pass")
             samples.append(time.perf_counter() - begun)
-        figures: dict[str, Any] = {**_percentiles(samples), "start_to_first_exec_s": start_to_first_exec}
+        figures: dict[str, Any] = {**percentiles(samples), "start_to_first_exec_s": start_to_first_exec}
         if backend_name == "docker":
             figures["docker_exec"] = _measure_docker_exec(repl, max(calls // 20, 20))
         await repl.close()
@@ -59,17 +63,23 @@ async def _measure_backend(backend_name: str, calls: int, image: str) -> dict[st
     return figures
 
 
-def _measure_docker_exec(repl: ReplClient, calls: int) -> dict[str, float]:
-    """`docker exec <our container> python3 -c pass`, the per-call-process baseline."""
+def session_container(session: str) -> Any:
+    """The docker SDK's handle on the container of our sandbox named `session`."""
     import docker
 
-    (container,) = docker.from_env().containers.list(filters={"label": f"rlm-mcp.session={repl.spec.session}"})
+    (container,) = docker.from_env().containers.list(filters={"label": f"{SESSION_LABEL}={session}"})
+    return container
+
+
+def _measure_docker_exec(repl: ReplClient, calls: int) -> dict[str, float]:
+    """`docker exec <our container> python3 -c pass`, the per-call-process baseline."""
+    container = session_container(repl.spec.session)
     samples = []
     for _ in range(calls):
         begun = time.perf_counter()
         subprocess.run(["docker", "exec", container.id, "python3", "-c", "pass"], check=True)
         samples.append(time.perf_counter() - begun)
-    return _percentiles(samples)
+    return percentiles(samples)
 
 
 def run(quick: bool = False, image: str | None = None) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""The `rlm-mcp` command: serve, sandbox build, doctor, bench."""
+"""The `rlm-mcp` command: serve, ask, sandbox build, doctor, bench."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
@@ -45,6 +46,20 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace) -> int:
+    """Answer one question over PATH with the RLM loop: the answer on stdout, how it went on stderr."""
+    from rlm_mcp.ask import ask
+
+    result = ask(args.source, args.question, settings=Settings.from_args(args))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        print(result.answer)
+        cost = f"{result.usage['total_tokens']:,} tokens, ${result.usage['cost_usd']:.4f}"
+        print(f"[{result.stop_reason}] {result.note} ({cost}; trajectory {result.trajectory})", file=sys.stderr)
+    return 0 if result.finished else 1
+
+
 def _bench(args: argparse.Namespace) -> int:
     from bench.__main__ import main as bench_main  # bench/ ships with the source tree
 
@@ -77,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     Settings.add_arguments(doctor)
     doctor.set_defaults(run=_doctor)
 
+    ask = commands.add_parser("ask", help="answer a question over a folder, file or text with the RLM loop")
+    ask.add_argument("source", help="a folder, a file, a glob, or the raw text itself")
+    ask.add_argument("question", help="the question; the answer is printed on stdout")
+    ask.add_argument("--json", action="store_true", help="print the whole result (usage, stop reason) as JSON")
+    Settings.add_arguments(ask)
+    ask.set_defaults(run=_ask)
+
     bench = commands.add_parser("bench", help="run the benchmark suite and print the table")
     bench.add_argument("--quick", action="store_true", help="a subset that runs in under a minute")
     bench.set_defaults(run=_bench)
@@ -90,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # litellm writes its records below WARNING to stdout: the MCP channel of serve, the answer of ask.
+    logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     try:
         sys.exit(args.run(args))
     except RLMError as exc:

@@ -92,6 +92,22 @@ class Settings:
     max_tokens: int | None = _setting(None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)")
     max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD")
     llm_cache: bool = _setting(True, "RLM_LLM_CACHE", "answer repeated deterministic sub-calls from the disk cache")
+    # -- rlm_ask: the server runs the RLM loop
+    root_model: str | None = _setting(None, "RLM_ROOT_MODEL", "litellm model that drives rlm_ask (default: --model)")
+    ask_max_iterations: int = _setting(12, "RLM_ASK_MAX_ITERATIONS", "root turns (code runs) of one rlm_ask")
+    ask_max_seconds: float = _setting(600.0, "RLM_ASK_MAX_SECONDS", "wall time of one rlm_ask, in seconds")
+    ask_max_tokens: int | None = _setting(
+        None, "RLM_ASK_MAX_TOKENS", "root + sub-call tokens of one rlm_ask (unlimited if unset)"
+    )
+    ask_max_cost_usd: float | None = _setting(
+        None, "RLM_ASK_MAX_COST_USD", "root + sub-call spend of one rlm_ask in USD (unlimited if unset)"
+    )
+    ask_output_chars: int = _setting(6000, "RLM_ASK_OUTPUT_CHARS", "cap on each code output the root model reads")
+    trajectory_dir: str | None = _setting(
+        None,
+        "RLM_TRAJECTORY_DIR",
+        "where JSONL trajectories of tool calls and rlm_ask go (default <cache-dir>/trajectories)",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -6,11 +6,12 @@ tracebacks are ordinary results. Every text returned is bounded (render.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -21,6 +22,7 @@ from mcp_types import CreateMessageResult, ToolAnnotations
 from pydantic import Field
 
 from rlm_mcp import render, sampling
+from rlm_mcp.ask import AskLimits, run_ask, trajectory
 from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
@@ -28,6 +30,7 @@ from rlm_mcp.prompts import STRATEGY
 from rlm_mcp.session import Session, Sessions
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SessionName = Annotated[str, Field(description="Workspace name; each holds its own context, sandbox and budget.")]
 OutputCap = Annotated[
@@ -56,6 +59,16 @@ def _sessions(ctx: Context) -> Sessions:
     sessions = ctx.request_context.lifespan_context
     assert isinstance(sessions, Sessions)
     return sessions
+
+
+def _logged(tool: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Append every call of `tool` to its session's trajectory log (rlm_mcp/ask/trajectory.py)."""
+
+    @functools.wraps(tool)
+    async def logged(ctx: Context, **arguments: Any) -> T:
+        return await trajectory.log_tool_call(_sessions(ctx), tool.__name__, arguments, tool(ctx, **arguments))
+
+    return logged
 
 
 @contextmanager
@@ -112,6 +125,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             open_world_hint=False,
         ),
     )
+    @_logged
     async def rlm_load_context(
         ctx: Context,
         source: Annotated[str, Field(description="A folder, a file, a glob (src/**/*.py), or the raw text itself.")],
@@ -148,6 +162,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             open_world_hint=False,
         ),
     )
+    @_logged
     async def rlm_exec(
         ctx: Context,
         code: Annotated[str, Field(description="Python to run; a trailing expression's value is shown.")],
@@ -184,6 +199,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             open_world_hint=True,
         ),
     )
+    @_logged
     async def rlm_query(
         ctx: Context,
         prompt: Annotated[
@@ -225,6 +241,66 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
 
     @server.tool(
         annotations=ToolAnnotations(
+            title="Answer a question with the whole RLM loop",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=True,
+        ),
+    )
+    @_logged
+    async def rlm_ask(
+        ctx: Context,
+        question: Annotated[str, Field(description="The question to answer over the session's loaded context.")],
+        session: SessionName = "default",
+        root_model: Annotated[
+            str | None, Field(description="litellm model that writes the code; default RLM_ROOT_MODEL, else --model.")
+        ] = None,
+        max_iterations: Annotated[
+            int | None, Field(description="Most root turns (default RLM_ASK_MAX_ITERATIONS).", ge=1)
+        ] = None,
+        max_seconds: Annotated[
+            float | None, Field(description="Wall-time limit (default RLM_ASK_MAX_SECONDS).", gt=0)
+        ] = None,
+        max_tokens: Annotated[
+            int | None, Field(description="Token limit, root + sub-calls (default RLM_ASK_MAX_TOKENS).", ge=1)
+        ] = None,
+        max_cost_usd: Annotated[
+            float | None,
+            Field(description="Spend limit in USD, root + sub-calls (default RLM_ASK_MAX_COST_USD).", gt=0),
+        ] = None,
+        max_output_chars: OutputCap = None,
+    ) -> dict[str, Any]:
+        """Answer a question over the loaded context by running the whole RLM loop on the server, in one call.
+
+        A root model sees only the question and the manifest, writes Python that runs in this session's
+        REPL (grep, chunks, llm_batch, ...), reads the capped output, and repeats until it sets
+        FINAL_ANSWER. Returns `answer` (with the path:line citations the model gave), `finished`,
+        `stop_reason` (answered, max_iterations, max_seconds, max_tokens, max_cost_usd, root_failed),
+        `note`, `iterations`, `elapsed_s`, `usage` (root and sub-call tokens and cost) and `trajectory`
+        (a JSONL file with every iteration). When a limit hits, `answer` is partial and `note` says why.
+        Cost: one root-model call per iteration plus the sub-calls its code makes; seconds to minutes.
+        Use it to delegate a whole question (needs rlm_load_context first); drive rlm_exec/rlm_query
+        yourself instead when you want to steer each step or keep intermediate results in view.
+        Progress is reported once per iteration. Your REPL variables stay; FINAL_ANSWER is overwritten.
+        """
+        with _as_tool_errors():
+            target = _sessions(ctx).get(session, create=False)
+            limits = AskLimits.from_settings(
+                settings,
+                max_iterations=max_iterations,
+                max_seconds=max_seconds,
+                max_tokens=max_tokens,
+                max_cost_usd=max_cost_usd,
+            )
+            cap = render.output_cap(max_output_chars, cap_default)
+            async with target.lock:
+                with _attached(target, ctx):
+                    result = await run_ask(target, question, root_model=root_model, limits=limits, answer_chars=cap)
+            return result.to_dict()
+
+    @server.tool(
+        annotations=ToolAnnotations(
             title="Status",
             read_only_hint=True,
             destructive_hint=False,
@@ -232,6 +308,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             open_world_hint=False,
         ),
     )
+    @_logged
     async def rlm_status(
         ctx: Context,
         session: Annotated[str | None, Field(description="One session, or all when omitted.")] = None,
@@ -261,6 +338,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             open_world_hint=False,
         ),
     )
+    @_logged
     async def rlm_reset(
         ctx: Context,
         session: SessionName = "default",

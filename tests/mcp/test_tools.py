@@ -36,7 +36,7 @@ async def call_error(client: Client, tool: str, **arguments: Any) -> str:
 async def test_tools_are_listed_with_descriptions_and_annotations(client: Client) -> None:
     """An agent reading only the tool list learns what each tool returns and costs."""
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {"rlm_load_context", "rlm_exec", "rlm_query", "rlm_status", "rlm_reset"}
+    assert set(tools) == {"rlm_load_context", "rlm_exec", "rlm_query", "rlm_ask", "rlm_status", "rlm_reset"}
     for tool in tools.values():
         assert tool.description and "Cost" in tool.description
     assert tools["rlm_status"].annotations and tools["rlm_status"].annotations.read_only_hint

@@ -9,6 +9,9 @@ injects faults driven by markers in the last user message, so tests exercise lit
 * ``[[garbage]]`` answers 200 with a body that is not JSON (every time).
 * ``[[hang]]`` never answers (until the server stops).
 * ``[[sleep=0.3]]`` answers after that many seconds instead of the server's latency.
+
+A ``responder`` (e.g. a scripted root model for rlm_ask) may compute the reply text from the whole
+request instead; where it returns None, the echo applies. Fault markers are honoured first.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _STATUS = re.compile(r"\[\[(\d{3})(?:x(\d+))?\]\]")
 _RETRY_AFTER = re.compile(r"\[\[retry-after=([\d.]+)\]\]")
 _SLEEP = re.compile(r"\[\[sleep=([\d.]+)\]\]")
+
+Responder = Callable[[dict[str, Any]], str | None]
+"""Reply text for a chat-completion request body, or None for the default echo."""
 
 
 def count_tokens(text: str) -> int:
@@ -38,8 +45,9 @@ def answer_for(prompt: str) -> str:
 class OpenAIServer:
     """Threaded OpenAI-compatible server on 127.0.0.1; one thread per connection."""
 
-    def __init__(self, latency_s: float = 0.0) -> None:
+    def __init__(self, latency_s: float = 0.0, responder: Responder | None = None) -> None:
         self.latency_s = latency_s
+        self.responder = responder
         self._lock = threading.Lock()
         self._seen: Counter[str] = Counter()
         self._in_flight = 0
@@ -123,7 +131,8 @@ class OpenAIServer:
             return int(status.group(1)), headers, json.dumps(error).encode()
         if "[[garbage]]" in prompt:
             return 200, {}, b"this is not json {"
-        text = answer_for(prompt)
+        scripted = self.responder(body) if self.responder is not None else None
+        text = answer_for(prompt) if scripted is None else scripted
         prompt_tokens = sum(count_tokens(_text(m)) for m in messages)
         completion_tokens = count_tokens(text)
         completion = {

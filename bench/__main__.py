@@ -1,0 +1,241 @@
+"""`python -m bench` (or `rlm-mcp bench`): the whole suite, one markdown table, one JSON file.
+
+Every figure comes from one run on this machine. --quick runs a smaller suite in under a minute;
+--update-readme writes the table into README.md between the bench markers, so none is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import corpus, exec_latency, fanout, memory
+from bench.reference import compare
+from bench.reference.environment import default_base_image
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import SandboxUnavailable
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
+README = ROOT / "README.md"
+START_MARKER = "<!-- bench:start -->"
+END_MARKER = "<!-- bench:end -->"
+SECTIONS = ("exec", "corpus", "fanout", "memory", "reference")
+Row = tuple[str, str, str]
+
+
+def _run_section(name: str, quick: bool, base_image: str, image: str) -> dict[str, Any]:
+    """One section's figures; only `fanout.run` is called, as its internals change independently."""
+    if name == "exec":
+        return exec_latency.run(quick, image)
+    if name == "corpus":
+        return corpus.run(quick)
+    if name == "fanout":
+        return fanout.run(quick)
+    if name == "memory":
+        return memory.run(quick, image)
+    return compare.run(quick, base_image, image)
+
+
+def _machine(base_image: str, image: str, quick: bool) -> dict[str, Any]:
+    try:
+        import docker
+
+        docker_version = str(docker.from_env().version()["Version"])
+    except Exception as exc:  # the table says docker is missing rather than failing
+        docker_version = f"unavailable ({type(exc).__name__})"
+    return {
+        "date": datetime.date.today().isoformat(),
+        "command": "python -m bench" + (" --quick" if quick else ""),
+        "quick": quick,
+        "cores": os.cpu_count(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "python": platform.python_version(),
+        "docker": docker_version,
+        "base_image": base_image,
+        "image": image,
+    }
+
+
+def collect(quick: bool, base_image: str, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """Run the sections; one that fails is recorded as skipped with its reason, the rest still run."""
+    try:
+        image = compare.build_our_image(base_image)
+    except SandboxUnavailable as exc:
+        print(f"bench: cannot build our image FROM {base_image} ({exc}); using the configured one", file=sys.stderr)
+        image = Settings.from_env().image
+    started = time.perf_counter()
+    results: dict[str, Any] = {"machine": _machine(base_image, image, quick)}
+    for name in sections:
+        print(f"bench: {name}{' (quick)' if quick else ''} ...", file=sys.stderr, flush=True)
+        try:
+            results[name] = _run_section(name, quick, base_image, image)
+        except Exception as exc:
+            results[name] = {"skipped": f"{type(exc).__name__}: {exc}"}
+    results["machine"]["duration_s"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _exec_rows(figures: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    docker, local = figures.get("docker", {}), figures.get("local", {})
+    for name, backend in (("docker", docker), ("local (not isolated)", local)):
+        if "skipped" in backend:
+            rows.append((f"exec round trip, {name} backend", "skipped", backend["skipped"][:100]))
+            continue
+        versus = f"{docker['speedup_vs_docker_exec']:.0f}x faster than `docker exec`" if backend is docker else ""
+        rows.append((f"exec round trip, {name} backend", _latency(backend), versus))
+    if "docker_exec" in docker:
+        rows.append(
+            ("`docker exec <container> python3 -c pass`", _latency(docker["docker_exec"]), "a process per call")
+        )
+    starts = [f"{n} {b['start_to_first_exec_s']:.2f} s" for n, b in (("docker", docker), ("local", local)) if "n" in b]
+    rows.append(("sandbox start to first exec", " · ".join(starts) or "skipped", ""))
+    return rows
+
+
+def _corpus_rows(figures: dict[str, Any]) -> list[Row]:
+    size = f"{figures['tokens'] / 1e6:.1f}M tokens ({figures['text_bytes'] / 1e6:.0f} MB, {figures['files']:,} files)"
+    return [
+        (f"load + partition {size}, cold", f"{figures['cold_load_s']:.2f} s", f"{figures['workers']} workers"),
+        ("same, warm (index cache)", f"{figures['warm_reload_s']:.2f} s", ""),
+        (
+            "partition vs raw tree-sitter parse, one process",
+            f"{figures['partition_mb_s']:.1f} vs {figures['raw_parse_mb_s']:.1f} MB/s",
+            f"partition takes {figures['partition_vs_parse']:.2f}x the parse time",
+        ),
+    ]
+
+
+def _fanout_rows(figures: dict[str, Any]) -> list[Row]:
+    fan_out = (
+        f"{figures['calls']:,} sub-calls x {figures['latency_s'] * 1000:.0f} ms, concurrency {figures['concurrency']}"
+    )
+    return [
+        (fan_out, f"{figures['wall_s']:.2f} s (ideal {figures['ideal_s']:.2f} s)", f"{figures['ratio']:.2f}x ideal"),
+        (
+            "broker overhead per sub-call",
+            f"{figures['overhead_ms']:.1f} ms",
+            f"raw HTTP {figures['raw_http_ms']:.1f} ms",
+        ),
+    ]
+
+
+def _memory_rows(figures: dict[str, Any]) -> list[Row]:
+    context = f"{figures['tokens'] / 1e6:.1f}M-token repository loaded and grepped"
+    container = figures.get("container_peak_mb")
+    return [
+        (
+            f"peak memory, server, {context}",
+            f"{figures['server_peak_rss_mb']:.0f} MB",
+            f"{figures['server_before_load_mb']:.0f} MB before the load",
+        ),
+        (
+            f"peak memory, sandbox ({figures['backend']})",
+            f"{figures['sandbox_peak_rss_mb']:.0f} MB",
+            f"container cgroup peak {container:.0f} MB" if container is not None else "",
+        ),
+    ]
+
+
+def _reference_rows(figures: dict[str, Any]) -> list[Row]:
+    reference, ours = figures["reference"], figures["ours"]
+    loaded = f"{figures['context_bytes'] / 1e6:.0f} MB"
+    return [
+        (
+            "reference `rlms` DockerREPL, exec with empty context",
+            f"{reference['empty']['p50_ms']:.0f} ms",
+            f"ours {ours['empty']['p50_ms']:.2f} ms: **{figures['speedup_empty']:.0f}x faster** (target 20x)",
+        ),
+        (
+            f"reference `rlms` DockerREPL, exec with {loaded} context",
+            f"{reference['loaded']['p50_ms']:.0f} ms",
+            f"ours {ours['loaded']['p50_ms']:.2f} ms: **{figures['speedup_loaded']:.0f}x faster** (target 100x)",
+        ),
+        (
+            f"reference start / {loaded} load",
+            f"{reference['start_s']:.2f} s / {reference['load_s']:.2f} s",
+            f"ours {ours['start_s']:.2f} s / {ours['load_s']:.2f} s",
+        ),
+    ]
+
+
+_ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "exec": _exec_rows,
+    "corpus": _corpus_rows,
+    "fanout": _fanout_rows,
+    "memory": _memory_rows,
+    "reference": _reference_rows,
+}
+
+
+def _latency(figures: dict[str, Any]) -> str:
+    return f"p50 {figures['p50_ms']:.3g} ms · p99 {figures['p99_ms']:.3g} ms ({figures['n']:,} calls)"
+
+
+def render(results: dict[str, Any]) -> str:
+    """A caption naming the machine and command, then one markdown table of every section run."""
+    machine = results["machine"]
+    caption = (
+        f"`{machine['command']}` on {machine['cores']} cores, {machine['date']} ({machine['platform']}, "
+        f"Python {machine['python']}, Docker {machine['docker']}, images FROM `{machine['base_image']}`; "
+        f"{machine.get('duration_s', 0):.0f} s):"
+    )
+    lines = [caption, "", "| figure | value | compared with |", "| --- | --- | --- |"]
+    for name, rows_of in _ROWS.items():
+        if name not in results:
+            continue
+        figures = results[name]
+        if "skipped" in figures:
+            rows = [(name, "skipped", str(figures["skipped"])[:160].replace("|", "/").replace("\n", " "))]
+        else:
+            try:
+                rows = rows_of(figures)
+            except KeyError as exc:  # a section's script changed its figures: the JSON still has them
+                rows = [(name, "see the JSON file", f"no figure {exc} to show")]
+        lines.extend(f"| {figure} | {value} | {versus} |" for figure, value, versus in rows)
+    return "\n".join(lines)
+
+
+def update_readme(block: str, readme: Path = README) -> None:
+    """Replace what lies between the bench markers in `readme` with `block`."""
+    text = readme.read_text()
+    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    if start < 0 or end < start:
+        raise SystemExit(f"{readme} has no {START_MARKER} ... {END_MARKER} section to update")
+    readme.write_text(f"{text[: start + len(START_MARKER)]}\n{block}\n{text[end:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller suite that runs in under a minute")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"figures file (default {DEFAULT_JSON})")
+    parser.add_argument(
+        "--base-image",
+        help="image both sandboxes are built FROM (default rlm-mcp-base:bookworm when present, else python:3.12-slim)",
+    )
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+    if args.update_readme and args.only:
+        parser.error("--update-readme needs the whole suite: drop --only")
+    results = collect(args.quick, args.base_image or default_base_image(), tuple(args.only or SECTIONS))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    block = render(results)
+    print(block)
+    if args.update_readme:
+        update_readme(block)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""The rlm_ask loop: a root model writes Python, the session's sandbox runs it, until FINAL_ANSWER is set.
+
+Root calls go through their own Broker (retries, usage, cost; never cached, so each ask is a fresh
+run); sub-calls from the code go through the session's Broker as usual. Both count against the
+ask's limits, and any limit ends the loop with a partial answer and the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from rlm_mcp import render
+from rlm_mcp.ask import root_prompt, trajectory
+from rlm_mcp.ask.limits import AskLimits, Meter, StopReason
+from rlm_mcp.config import Settings
+from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, RLMError
+from rlm_mcp.llm import Broker, BrokerConfig, Message
+from rlm_mcp.session import Progress, Session
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """The outcome of one rlm_ask: the answer, whether the root finished it, why the loop stopped."""
+
+    answer: str
+    """FINAL_ANSWER as the root set it (citations kept), or a partial answer when a limit hit."""
+    finished: bool
+    """True when the root set FINAL_ANSWER; False for a partial answer."""
+    stop_reason: StopReason
+    note: str
+    """One sentence: why the loop stopped and where the answer came from."""
+    iterations: int
+    elapsed_s: float
+    usage: dict[str, Any]
+    """Tokens and cost of the root calls, of the sub-calls, and of both."""
+    trajectory: str
+    """The JSONL file holding every iteration of this ask."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+async def run_ask(
+    session: Session,
+    question: str,
+    *,
+    root_model: str | None = None,
+    limits: AskLimits | None = None,
+    root_params: Mapping[str, Any] | None = None,
+    answer_chars: int | None = None,
+) -> AskResult:
+    """Answer `question` over the session's loaded context with the RLM loop; the caller holds its lock.
+
+    `root_params` go with every root call (e.g. temperature); `answer_chars` caps the answer
+    (default RLM_MAX_OUTPUT_CHARS).
+    """
+    if not question.strip():
+        raise RLMError("question is empty: pass the question to answer over the loaded context")
+    if session.corpus is None:
+        raise ContextError(f"session {session.name!r} has no context loaded: call rlm_load_context first")
+    settings = session.settings
+    model = pick_root_model(settings, root_model)
+    root = Broker(root_config(settings, model), cache_dir=None)
+    run = _Run(session, question, model, limits or AskLimits.from_settings(settings), root, dict(root_params or {}))
+    # Sub-call progress would interleave with the per-iteration count: the loop reports alone.
+    report, session.progress = session.progress, None
+    try:
+        return await run.loop(answer_chars or settings.max_output_chars, report)
+    finally:
+        session.progress = report
+        root.close()
+
+
+def pick_root_model(settings: Settings, override: str | None = None) -> str:
+    """The root model: the call's, else RLM_ROOT_MODEL, else RLM_MODEL; ModelNotConfigured if none."""
+    model = override or settings.root_model or settings.model
+    if model is None:
+        raise ModelNotConfigured(
+            "rlm_ask needs a root model: set --root-model / RLM_ROOT_MODEL, or --model / RLM_MODEL "
+            "(any litellm model string, e.g. anthropic/claude-sonnet-4-5 or openai/gpt-5-mini)."
+        )
+    return model
+
+
+def root_config(settings: Settings, model: str) -> BrokerConfig:
+    """The root's broker settings: the session's provider and retries, no budgets (the ask meters them)."""
+    return dataclasses.replace(
+        settings.broker_config(), model=model, sub_model=None, max_calls=None, max_tokens=None, max_cost_usd=None
+    )
+
+
+class _Run:
+    """The state of one ask: the root's conversation, the meter, the trajectory."""
+
+    def __init__(
+        self, session: Session, question: str, model: str, limits: AskLimits, root: Broker, params: dict[str, Any]
+    ) -> None:
+        self.session = session
+        self.model = model
+        self.limits = limits
+        self.root = root
+        self.params = params
+        self.meter = Meter(limits, root.ledger, session.broker.ledger)
+        self.ask_id = uuid.uuid4().hex[:12]
+        self.output_chars = session.settings.ask_output_chars
+        assert session.corpus is not None
+        self.messages: list[Message] = [
+            {"role": "system", "content": root_prompt.SYSTEM},
+            {
+                "role": "user",
+                "content": root_prompt.opening(
+                    question, session.corpus.manifest(), limits.max_iterations, self.output_chars
+                ),
+            },
+        ]
+        self.last_output = ""
+        self._log("start", question=question, root_model=model, limits=dataclasses.asdict(limits))
+
+    def _log(self, event: str, **fields: Any) -> None:
+        trajectory.write(
+            self.session, {"kind": "ask", "ask": self.ask_id, "event": event, **trajectory.bounded(fields)}
+        )
+
+    async def loop(self, answer_chars: int, report: Progress | None) -> AskResult:
+        # A FINAL_ANSWER left by an earlier ask must not end this one.
+        await self.session.exec(f"globals().pop({root_prompt.ANSWER_VARIABLE!r}, None)")
+        iterations = 0
+        while True:
+            reason = self.meter.exceeded(iterations)
+            if reason is not None:
+                break
+            iterations += 1
+            try:
+                answer = await self._iterate(iterations, answer_chars)
+            except TimeoutError:  # the root call outlived the time limit
+                reason = "max_seconds"
+                break
+            except LLMError as exc:
+                return self._finish("", False, "root_failed", f"the root model failed: {exc}", iterations)
+            if report is not None:
+                await report(iterations, self.limits.max_iterations, f"rlm_ask: iteration {iterations} done")
+            if answer is not None:
+                return self._finish(answer, True, "answered", f"answered in {iterations} iteration(s)", iterations)
+        answer, source = await self._partial(reason)
+        note = f"stopped before a final answer: {self.meter.describe(reason, iterations)}; the answer is {source}"
+        return self._finish(answer, False, reason, note, iterations)
+
+    async def _iterate(self, iteration: int, answer_chars: int) -> str | None:
+        """One root call and its code run; the answer when the code set FINAL_ANSWER."""
+        ledger_before = trajectory.snapshot(self.session.broker.ledger)
+        started = anyio.current_time()
+        with anyio.fail_after(self.meter.seconds_left()):
+            reply = await self.root.query(self.messages, **self.params)
+        self.messages.append({"role": "assistant", "content": reply.text})
+        blocks = root_prompt.code_blocks(reply.text)
+        outputs: list[str] = []
+        finished = False
+        for code in blocks:
+            timeout = min(self.session.settings.exec_timeout_s, self.meter.seconds_left())
+            result = await self.session.exec(code, timeout_s=max(timeout, 0.01), max_chars=self.output_chars)
+            outputs.append(render.exec_result(result, self.output_chars))
+            finished = finished or root_prompt.ANSWER_VARIABLE in result.changed
+        if outputs:
+            self.last_output = outputs[-1]
+        answer = await self._read_answer(answer_chars) if finished else None
+        self._log(
+            "iteration",
+            iteration=iteration,
+            root={
+                "text": reply.text,
+                "tokens": reply.prompt_tokens + reply.completion_tokens,
+                "cost_usd": reply.cost_usd,
+            },
+            code=blocks,
+            output=outputs,
+            sub_calls=trajectory.sub_calls(self.session.broker.ledger, ledger_before),
+            elapsed_s=round(anyio.current_time() - started, 4),
+        )
+        if answer is None:
+            self.messages.append(
+                {"role": "user", "content": root_prompt.feedback(iteration, self.limits.max_iterations, outputs)}
+            )
+        return answer
+
+    async def _read_answer(self, answer_chars: int) -> str:
+        result = await self.session.exec(f"print({root_prompt.ANSWER_VARIABLE}, end='')", max_chars=answer_chars)
+        return result.stdout
+
+    async def _partial(self, reason: StopReason) -> tuple[str, str]:
+        """The best answer available once a limit hit, and where it came from."""
+        if reason == "max_iterations" and self.meter.seconds_left() > 0:
+            # Only the iteration limit leaves time and budget for one last, code-free root call.
+            self.messages.append({"role": "user", "content": root_prompt.FINAL_REQUEST})
+            with anyio.move_on_after(self.meter.seconds_left()):
+                try:
+                    reply = await self.root.query(self.messages, **self.params)
+                except LLMError:
+                    pass
+                else:
+                    self._log("final_request", text=reply.text)
+                    return reply.text.strip(), "the root model's best answer from what it found, without more code"
+        return self.last_output, "the output of the last code that ran, not a final answer"
+
+    def _finish(self, answer: str, finished: bool, reason: StopReason, note: str, iterations: int) -> AskResult:
+        result = AskResult(
+            answer=answer,
+            finished=finished,
+            stop_reason=reason,
+            note=note,
+            iterations=iterations,
+            elapsed_s=round(self.meter.elapsed_s, 3),
+            usage=self.meter.usage(),
+            trajectory=str(trajectory.path_for(self.session)),
+        )
+        self._log("end", **{k: v for k, v in result.to_dict().items() if k != "trajectory"})
+        return result

@@ -1,0 +1,112 @@
+"""Trajectory logs: one JSONL file per session, a line per tool call and per rlm_ask iteration.
+
+Files go to `<trajectory_dir>/<session>-<created>.jsonl` (default `<cache_dir>/trajectories`,
+setting RLM_TRAJECTORY_DIR). Every text in them is bounded: code, outputs and answers are clipped,
+and the context itself never appears, only what a tool returned about it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rlm_mcp.ask.limits import difference
+from rlm_mcp.config import Settings
+from rlm_mcp.llm.ledger import Ledger
+from rlm_mcp.render import clip
+
+if TYPE_CHECKING:
+    from rlm_mcp.session import Session, Sessions
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+TEXT_CHARS = 4000
+"""Longest text kept for one field of a record."""
+
+
+def folder(settings: Settings) -> Path:
+    """Where this configuration writes its trajectories."""
+    return Path(settings.trajectory_dir or Path(settings.cache_dir) / "trajectories")
+
+
+def path_for(session: Session) -> Path:
+    """The session's trajectory file: named after it and the moment it was created."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(session.created))
+    return folder(session.settings) / f"{session.name}-{stamp}.jsonl"
+
+
+def bounded(value: Any) -> Any:
+    """`value` with every string clipped; anything else not JSON-able becomes its bounded str()."""
+    if isinstance(value, str):
+        return clip(value, TEXT_CHARS, "cut in the trajectory log")
+    if isinstance(value, Mapping):
+        return {str(key): bounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [bounded(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return bounded(str(value))
+
+
+def write(session: Session, record: dict[str, Any]) -> None:
+    """Append one record; a log that cannot be written is reported, never fatal to the call."""
+    target = path_for(session)
+    line = json.dumps({"t": round(time.time(), 3), "session": session.name, **record}, default=str)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    except OSError as exc:
+        log.warning("could not write the trajectory log %s: %s", target, exc)
+
+
+def sub_calls(ledger: Ledger, before: Ledger) -> dict[str, Any]:
+    """Sub-calls recorded in `ledger` since the copy `before`: totals and per model."""
+    lines = {
+        model: difference(usage, before.by_model[model]).to_dict()
+        for model, usage in ledger.by_model.items()
+        if usage != before.by_model.get(model)
+    }
+    return {**difference(ledger.total, before.total).to_dict(), "by_model": lines}
+
+
+def snapshot(ledger: Ledger) -> Ledger:
+    """A frozen copy of `ledger`, to diff against later."""
+    copy = Ledger()
+    copy.total = replace(ledger.total)
+    for model, usage in ledger.by_model.items():
+        copy.by_model[model] = replace(usage)
+    return copy
+
+
+def _existing(sessions: Sessions, name: Any) -> Session | None:
+    return sessions.get(name, create=False) if isinstance(name, str) and name in sessions.names() else None
+
+
+async def log_tool_call(sessions: Sessions, tool: str, arguments: dict[str, Any], call: Awaitable[T]) -> T:
+    """Await one tool call and append it (arguments, output or error, timing, sub-calls) to its session's log."""
+    name = arguments.get("session")
+    before = _existing(sessions, name)
+    ledger_before = snapshot(before.broker.ledger) if before is not None else Ledger()
+    started = time.perf_counter()
+    record: dict[str, Any] = {"kind": "tool", "tool": tool, "arguments": bounded(arguments)}
+    try:
+        result = await call
+        record["output"] = bounded(result)
+        return result
+    except Exception as exc:
+        record["error"] = bounded(f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        # The call may have created the session (load) or dropped it (reset): log where it lived.
+        session = _existing(sessions, name) or before
+        if session is not None:
+            record["elapsed_s"] = round(time.perf_counter() - started, 4)
+            record["sub_calls"] = sub_calls(session.broker.ledger, ledger_before)
+            write(session, record)

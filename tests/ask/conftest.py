@@ -1,0 +1,54 @@
+"""Fixtures for rlm_ask: a scripted root model on the real local LLM server, and a real repository."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rlm_mcp
+from bench.quality.scripted import ROOT_MODEL, SUB_MODEL, ScriptedRoot
+from rlm_mcp.config import Settings
+from tests.support.openai_server import OpenAIServer
+
+# Custom per-token prices make litellm report a cost for the local test models.
+PRICED: dict[str, Any] = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    """A copy of this project's rlm_mcp/ package: a real repository of a few dozen Python files."""
+    target = tmp_path / "repo"
+    shutil.copytree(Path(rlm_mcp.__file__).parent, target, ignore=shutil.ignore_patterns("__pycache__", "_sandbox"))
+    return target
+
+
+@pytest.fixture
+def script_root(openai_server: OpenAIServer) -> Callable[[Sequence[str]], None]:
+    """Make the local server play a root model that replies with these code blocks, one per turn."""
+
+    def script(steps: Sequence[str]) -> None:
+        openai_server.responder = ScriptedRoot(lambda question: steps)
+
+    return script
+
+
+@pytest.fixture
+def ask_settings(make_settings: Callable[..., Settings], openai_server: OpenAIServer) -> Callable[..., Settings]:
+    """Settings for the scripted root and echoing sub-model on the local server, local backend."""
+
+    def make(**overrides: Any) -> Settings:
+        llm = {
+            "model": SUB_MODEL,
+            "root_model": ROOT_MODEL,
+            "api_base": f"{openai_server.url}/v1",
+            "api_key": "test",
+            "backend": "local",
+            "llm_backoff_base_s": 0.01,
+        }
+        return make_settings(**{**llm, **overrides})
+
+    return make
