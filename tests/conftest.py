@@ -6,6 +6,7 @@ unless RLM_REQUIRE_DOCKER=1 (as in CI), where a missing engine is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -30,12 +31,12 @@ def anyio_backend() -> str:
 
 def docker_problem() -> str | None:
     """Why the docker tests cannot run here, or None when they can."""
-    try:
-        import docker
+    import docker
 
-        client = docker.from_env()
-        client.ping()
-        client.images.get(TEST_IMAGE)
+    try:
+        with contextlib.closing(docker.from_env()) as client:
+            client.ping()
+            client.images.get(TEST_IMAGE)
     except Exception as exc:
         return f"no usable Docker engine/image {TEST_IMAGE}: {exc}"
     return None

@@ -173,8 +173,12 @@ class DockerBackend(Backend):
         """Reach the engine, check the image, and remove containers left by dead servers."""
         client = await _blocking(_client_or_explain)
         backend = cls(settings, client)
-        await backend._check_image()
-        await backend.remove_orphans()
+        try:
+            await backend._check_image()
+            await backend.remove_orphans()
+        except BaseException:
+            await backend.aclose()
+            raise
         return backend
 
     async def _check_image(self) -> None:
@@ -262,10 +266,13 @@ def _client_or_explain() -> Any:
     import docker
     import docker.errors
 
+    client = None
     try:
         client = docker.from_env()
         client.ping()
     except docker.errors.DockerException as exc:
+        if client is not None:
+            client.close()
         raise SandboxUnavailable(
             f"no Docker engine answers ({exc}). Start Docker (or set DOCKER_HOST), or run with "
             "--backend local (not isolated)."
