@@ -85,6 +85,9 @@ class Settings:
     llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
     llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
     llm_retries: int = _setting(4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors")
+    llm_start_interval_s: float = _setting(
+        0.004, "RLM_LLM_START_INTERVAL", "minimum gap between sub-call starts (stops a burst from stalling)"
+    )
     llm_backoff_base_s: float = _setting(0.5, "RLM_LLM_BACKOFF_BASE", "first retry waits about this long, doubling")
     llm_backoff_max_s: float = _setting(30.0, "RLM_LLM_BACKOFF_MAX", "longest wait between retries (caps Retry-After)")
     sampling_max_tokens: int = _setting(4096, "RLM_SAMPLING_MAX_TOKENS", "max_tokens of MCP sampling requests")
@@ -163,6 +166,7 @@ class Settings:
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_retries,
             backoff_base_s=self.llm_backoff_base_s,
+            start_interval_s=self.llm_start_interval_s,
             backoff_max_s=self.llm_backoff_max_s,
             sampling_max_tokens=self.sampling_max_tokens,
             max_calls=self.max_calls,

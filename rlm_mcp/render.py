@@ -105,7 +105,9 @@ def bounded_json(report: dict[str, Any], cap: int) -> dict[str, Any]:
     if len(json.dumps(report, default=str)) <= cap:
         return report
     for session in report.get("sessions", []):
-        variables = session.get("variables") or []
+        variables = session.get("variables")
+        if not isinstance(variables, list):
+            continue
         session["variables"] = [row["name"] for row in variables[:50]]
         if len(variables) > 50:
             session["variables_note"] = f"{len(variables)} variables; call SHOW_VARS() in rlm_exec for all"

@@ -23,7 +23,8 @@ from rlm_mcp.errors import SandboxError, SandboxRestarted
 
 log = logging.getLogger(__name__)
 
-RestartHook = Callable[["ReplClient"], Awaitable[None]]
+RestartHook = Callable[["ReplClient"], Awaitable[str]]
+"""Runs after a restart (re-attaching the context); returns a note for the error message."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class ReplClient:
         self._channel: Channel | None = None
         self.restarts = 0
         self.started_in_s = 0.0
+        self._restart_lock = anyio.Lock()
+        self._restart_note = ""
 
     @classmethod
     async def start(
@@ -112,73 +115,77 @@ class ReplClient:
 
     async def request(self, op: str, **payload: Any) -> Any:
         """Any operation of the runtime, e.g. vars; restarts and reports a dead sandbox."""
-        await self._ensure_alive()
-        assert self._channel is not None
+        channel = await self._ensure_alive()
         try:
-            return await self._channel.request(op, **payload)
+            return await channel.request(op, **payload)
         except ChannelClosed:
-            await self._restart_and_raise("during this call")
+            await self._restart_and_raise("during this call", channel)
         except RemoteError as exc:
             raise SandboxError(f"{exc.kind}: {exc}") from None
 
     async def exec(self, code: str, timeout_s: float | None = None, max_chars: int | None = None) -> ExecResult:
         """Run code; on timeout interrupt it, and restart the sandbox if it will not stop."""
-        await self._ensure_alive()
-        assert self._channel is not None
+        channel = await self._ensure_alive()
         timeout = self._settings.exec_timeout_s if timeout_s is None else timeout_s
         try:
-            call = await self._channel.send_request("exec", code=code, max_chars=max_chars)
+            call = await channel.send_request("exec", code=code, max_chars=max_chars)
             with anyio.move_on_after(timeout):
                 return ExecResult.from_wire(await call.result())
-            return await self._interrupt_and_wait(call, f"the exec hit its {timeout:g}s time limit")
+            return await self._interrupt_and_wait(channel, call, f"the exec hit its {timeout:g}s time limit")
         except ChannelClosed:
-            await self._restart_and_raise("during this exec")
+            await self._restart_and_raise("during this exec", channel)
         except anyio.get_cancelled_exc_class():
             # The client gave up on the call: stop the code too, without waiting for it.
             with anyio.CancelScope(shield=True), anyio.move_on_after(1):
-                await self._channel.notify("interrupt")
+                await channel.notify("interrupt")
             raise
         raise AssertionError("unreachable")
 
-    async def _interrupt_and_wait(self, call: Any, why: str) -> ExecResult:
-        assert self._channel is not None
-        await self._channel.notify("interrupt")
+    async def _interrupt_and_wait(self, channel: Channel, call: Any, why: str) -> ExecResult:
+        await channel.notify("interrupt")
         grace = self._settings.interrupt_grace_s
         with anyio.move_on_after(grace):
             return ExecResult.from_wire(await call.result(), timed_out=True)
         await self._restart_and_raise(
             f"after {why}, the code ignored the interrupt for {grace:g}s (stuck in C code, e.g. a catastrophic regex)",
+            channel,
             killed=True,
         )
         raise AssertionError("unreachable")
 
     async def ping(self) -> dict[str, Any]:
+        """Liveness and whether an exec is running; answered even while one is."""
         result: dict[str, Any] = await self.request("ping")
         return result
 
-    async def _ensure_alive(self) -> None:
-        if not self.alive:
-            await self._restart_and_raise("since the last call")
+    async def _ensure_alive(self) -> Channel:
+        """The live channel; a dead sandbox is restarted and reported instead."""
+        channel = self._channel
+        if channel is None or channel.closed.is_set():
+            await self._restart_and_raise("since the last call", channel)
+        assert channel is not None
+        return channel
 
-    async def _restart_and_raise(self, when: str, killed: bool = False) -> None:
-        assert self._process is not None
-        reason = "the sandbox was killed to stop it" if killed else await self._process.exit_reason()
-        await self.restart()
-        hook_note = " and the context re-attached" if self._on_restart else ""
+    async def _restart_and_raise(self, when: str, failed: Channel | None, killed: bool = False) -> None:
+        """Restart once for the failed channel (concurrent callers share it), then say what was lost."""
+        async with self._restart_lock:
+            if self._channel is failed:
+                assert self._process is not None
+                reason = "the sandbox was killed to stop it" if killed else await self._process.exit_reason()
+                self._restart_note = f"{reason} {when}. A fresh sandbox was started{await self.restart()}"
         raise SandboxRestarted(
-            f"{reason} {when}. A fresh sandbox was started{hook_note}, but every variable from before is "
-            "lost: recompute what you need, and keep big intermediate results smaller or in steps."
+            f"{self._restart_note}, but every variable from before is lost: recompute what you need, "
+            "and keep big intermediate results smaller or in steps."
         )
 
-    async def restart(self) -> None:
-        """Replace the sandbox process with a fresh one (all variables are lost)."""
+    async def restart(self) -> str:
+        """Replace the sandbox process with a fresh one (all variables are lost); the restart hook's note."""
         if self._process is not None:
             await self._process.kill()
         self.restarts += 1
         log.warning("restarting the %s sandbox of session %r", self.backend.name, self.spec.session)
         await self._launch()
-        if self._on_restart is not None:
-            await self._on_restart(self)
+        return await self._on_restart(self) if self._on_restart is not None else ""
 
     async def close(self) -> None:
         """Ask the runtime to exit, then remove the process whatever it did."""

@@ -90,10 +90,12 @@ class Session:
         mounts = {self._mount_root: CONTEXT_MOUNT} if self._mount_root is not None else {}
         return LaunchSpec(self.name, mounts)
 
-    async def _reattach(self, repl: ReplClient) -> None:
+    async def _reattach(self, repl: ReplClient) -> str:
         """After a restart, give the fresh REPL the context again so the next exec just works."""
-        if self.corpus is not None:
-            await repl.request("load", context=self._payload(repl))
+        if self.corpus is None:
+            return ""
+        await repl.request("load", context=self._payload(repl))
+        return " and the context re-attached"
 
     def _payload(self, repl: ReplClient) -> dict[str, Any]:
         assert self.corpus is not None
@@ -176,6 +178,17 @@ class Session:
             return []
         rows: list[dict[str, Any]] = await self._repl.request("vars")
         return rows
+
+    async def _status_variables(self) -> list[dict[str, Any]] | str:
+        """Variables for a status report, which must neither wait for a running exec nor restart anything."""
+        if self._repl is None or not self._repl.alive:
+            return "no sandbox running"
+        try:
+            if (await self._repl.ping())["busy"]:
+                return "an exec is running; ask again when it is done"
+            return await self.variables()
+        except SandboxError:
+            return "the sandbox is being restarted"
 
     async def render(self, prompt: str, over: str | None = None, limit: int | None = None) -> list[str]:
         """The prompt(s) with their {{expr}} placeholders evaluated in the REPL."""
@@ -280,7 +293,7 @@ class Session:
                 "restarts": self._repl.restarts if self._repl else 0,
             },
             "context": _manifest_summary(manifest),
-            "variables": await self.variables(),
+            "variables": await self._status_variables(),
             "usage": self.broker.usage(),
         }
 

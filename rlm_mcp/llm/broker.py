@@ -21,6 +21,7 @@ from rlm_mcp.llm.cache import ResponseCache, cache_key, is_deterministic
 from rlm_mcp.llm.config import BrokerConfig
 from rlm_mcp.llm.ledger import Ledger
 from rlm_mcp.llm.litellm_client import complete
+from rlm_mcp.llm.pacing import StartPacer
 from rlm_mcp.llm.results import CallFailure, Completion, Message, Reply
 
 Prompt = str | Sequence[Message]
@@ -53,6 +54,7 @@ class Broker:
         self.budget = Budget(config, self.ledger)
         self._sampler = sampler
         self._limiter = anyio.CapacityLimiter(config.concurrency)
+        self._pacer = StartPacer(config.start_interval_s)
         self._cache = ResponseCache(cache_dir) if config.cache and cache_dir is not None else None
 
     async def query(self, prompt: Prompt, *, model: str | None = None, cache: bool = True, **params: Any) -> Completion:
@@ -158,6 +160,7 @@ class Broker:
         attempts = 0
         while True:
             attempts += 1
+            await self._pacer.wait_turn()
             try:
                 with anyio.fail_after(self.config.timeout_s):
                     reply = await send()

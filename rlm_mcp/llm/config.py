@@ -25,6 +25,8 @@ class BrokerConfig:
     api_key: str | None = field(default=None, repr=False)
     concurrency: int = 16
     """Sub-calls in flight at once per session."""
+    start_interval_s: float = 0.004
+    """Shortest time between two sub-call starts: a burst of starts is slower than a stream (see ``pacing``)."""
     timeout_s: float = 120.0
     """Longest one attempt may take before it is abandoned (and retried)."""
     max_retries: int = 4

@@ -7,6 +7,7 @@ import runs in a worker thread so the event loop (and the MCP session on it) sta
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -26,6 +27,10 @@ def load_litellm() -> ModuleType:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
+    # The import leaves ~380k objects that live as long as the process; every full collection
+    # walked them all, a ~130 ms pause of the event loop every ~1,000 sub-calls. Frozen, it is ~13 ms.
+    gc.collect()
+    gc.freeze()
     return litellm
 
 

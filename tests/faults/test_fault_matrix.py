@@ -9,7 +9,7 @@ empty code and unknown session (tests/mcp/test_tools.py).
 
 from __future__ import annotations
 
-import os
+import gc
 import time
 from collections.abc import Callable
 from functools import partial
@@ -153,6 +153,8 @@ async def test_invalid_tool_arguments_are_tool_errors(fault_client: Client) -> N
     assert result.is_error and "into" in text_of(result)
 
 
+# The docker SDK leaves the socket of a failed connection to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_without_a_docker_engine_auto_falls_back_and_docker_explains(
     make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,4 +166,4 @@ async def test_without_a_docker_engine_auto_falls_back_and_docker_explains(
         with pytest.raises(SandboxUnavailable, match="--backend local"):
             await open_backend(make_settings(backend="docker"), tasks)
         tasks.cancel_scope.cancel()
-    assert os.environ["DOCKER_HOST"].startswith("unix:///nonexistent")
+    gc.collect()  # here, where its ResourceWarning is expected, not in some later test

@@ -79,8 +79,6 @@ class OpenAIServer:
         """Bind an ephemeral port and serve in a background thread."""
         httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         httpd.daemon_threads = True
-        # The default backlog (5) drops connections when 32+ clients connect at once.
-        httpd.request_queue_size = 256
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="openai-server", daemon=True)
         self._thread.start()
@@ -152,6 +150,10 @@ class OpenAIServer:
 
 class _QuietServer(ThreadingHTTPServer):
     """A threaded server that does not print tracebacks when a client hangs up early."""
+
+    # listen() runs in the constructor, so the backlog must be a class attribute: the default (5)
+    # drops connections when 32+ clients connect at once.
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients time out or get cancelled on purpose in tests; that is not an error here."""

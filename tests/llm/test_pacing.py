@@ -1,0 +1,62 @@
+"""Sub-call starts are spaced out: a batch reaches litellm as a stream, not as one burst."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+
+import anyio
+import pytest
+
+from rlm_mcp.llm import Broker, Completion
+from rlm_mcp.llm.pacing import StartPacer
+
+pytestmark = pytest.mark.anyio
+
+# Timers may fire a hair early or late; the spacing itself is what is checked.
+SLACK_S = 0.002
+
+
+async def test_calls_arriving_together_start_one_interval_apart() -> None:
+    """Four calls asking on the same tick start in order, each ``interval_s`` after the previous one."""
+    pacer = StartPacer(0.05)
+    starts: list[float] = []
+
+    async def start() -> None:
+        await pacer.wait_turn()
+        starts.append(anyio.current_time())
+
+    async with anyio.create_task_group() as group:
+        for _ in range(4):
+            group.start_soon(start)
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert len(gaps) == 3
+    assert all(gap >= 0.05 - SLACK_S for gap in gaps)
+
+
+async def test_a_call_after_a_quiet_spell_starts_at_once() -> None:
+    """Pacing only spaces calls that come close together: a lone call never waits."""
+    pacer = StartPacer(0.05)
+    await pacer.wait_turn()
+    await anyio.sleep(0.06)
+    asked = anyio.current_time()
+    await pacer.wait_turn()
+    assert anyio.current_time() - asked < SLACK_S
+
+
+async def test_zero_interval_never_waits() -> None:
+    """``start_interval_s=0`` turns pacing off."""
+    pacer = StartPacer(0)
+    asked = anyio.current_time()
+    for _ in range(100):
+        await pacer.wait_turn()
+    assert anyio.current_time() - asked < SLACK_S
+
+
+async def test_batch_requests_are_spaced_by_the_start_interval(make_broker: Callable[..., Broker]) -> None:
+    """A broker paces its own calls: four prompts take at least three intervals to all start."""
+    broker = make_broker(cache=False, start_interval_s=0.05)
+    started = anyio.current_time()
+    results = await broker.batch([f"paced {i}" for i in range(4)])
+    assert anyio.current_time() - started >= 3 * 0.05 - SLACK_S
+    assert all(isinstance(r, Completion) for r in results)
