@@ -61,8 +61,13 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench.__main__ import main as bench_main  # bench/ ships with the source tree
-
+    try:
+        from bench.__main__ import main as bench_main
+    except ImportError:
+        raise RLMError(
+            "the benchmark suite ships with the source tree, not the wheel: run `rlm-mcp bench` (or "
+            "`python -m bench`) from a checkout of rlm-mcp"
+        ) from None
     return int(bench_main(["--quick"] if args.quick else []))
 
 

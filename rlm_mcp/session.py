@@ -46,6 +46,14 @@ def looks_like_path(source: str) -> bool:
         return False
 
 
+def _single_file(corpus: Corpus) -> Path | None:
+    """The file itself when the context is one file: mounting just it keeps its neighbours out of reach."""
+    if corpus.root is None or len(corpus.files) != 1:
+        return None
+    path = corpus.root / corpus.files[0].path
+    return path if corpus.source and Path(corpus.source).expanduser().resolve() == path else None
+
+
 def _answer_record(outcome: Outcome) -> dict[str, Any]:
     if isinstance(outcome, CallFailure):
         return {"ok": False, "type": outcome.error, "error": outcome.message}
@@ -87,7 +95,10 @@ class Session:
         return self._repl
 
     def _launch_spec(self) -> LaunchSpec:
-        mounts = {self._mount_root: CONTEXT_MOUNT} if self._mount_root is not None else {}
+        mounts = {}
+        if self._mount_root is not None:
+            single_file = self._mount_root.is_file()
+            mounts[self._mount_root] = f"{CONTEXT_MOUNT}/{self._mount_root.name}" if single_file else CONTEXT_MOUNT
         return LaunchSpec(self.name, mounts)
 
     async def _reattach(self, repl: ReplClient) -> str:
@@ -129,7 +140,7 @@ class Session:
         options = self.settings.load_options(include, exclude, chunk_tokens)
         loader = load_text if as_text else load_corpus
         corpus = await anyio.to_thread.run_sync(loader, source, options)
-        notes = await self._mount(corpus.root)
+        notes = await self._mount(_single_file(corpus) or corpus.root)
         repl = await self.repl()
         self.corpus = corpus
         await repl.request("load", context=self._payload(repl))
@@ -145,6 +156,8 @@ class Session:
             return None
         root = self.corpus.root
         for host, inside in repl.paths.items():
+            if host == _single_file(self.corpus):  # only that file is mounted, in the mount folder
+                return inside.rsplit("/", 1)[0]
             if root.is_relative_to(host):
                 relative = root.relative_to(host).as_posix()
                 return inside if relative == "." else f"{inside}/{relative}"

@@ -167,3 +167,18 @@ async def test_without_a_docker_engine_auto_falls_back_and_docker_explains(
             await open_backend(make_settings(backend="docker"), tasks)
         tasks.cancel_scope.cancel()
     gc.collect()  # here, where its ResourceWarning is expected, not in some later test
+
+
+@pytest.mark.usefixtures("litellm_clients_closed")
+async def test_interrupting_an_exec_cancels_its_outstanding_sub_calls(
+    backend_name: str, fault_settings: Callable[..., Settings]
+) -> None:
+    """An interrupted exec's sub-calls are cancelled: their concurrency slots are free at once."""
+    settings = fault_settings(llm_concurrency=2, llm_timeout_s=60.0)
+    async with Client(build_server(settings), raise_exceptions=True) as client:
+        slow = "llm_batch(['[[sleep=30]] one', '[[sleep=30]] two'])"
+        out = await call(client, "rlm_exec", code=slow, timeout_s=0.5)
+        assert "KeyboardInterrupt" in out
+        with anyio.fail_after(10):  # with both slots still taken this would wait for 30 s
+            assert "echo: quick" in await call(client, "rlm_exec", code="llm_query('quick')")
+        assert '"calls": 1' in await call(client, "rlm_status")

@@ -164,3 +164,24 @@ async def test_containers_of_a_killed_server_are_removed_at_next_start(
     backend = await DockerBackend.connect(make_settings(backend="docker"))
     await backend.aclose()
     assert _session_containers("orphan") == []
+
+
+async def test_a_single_file_context_mounts_only_that_file(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Loading one file exposes that file, not its neighbours (a .env beside it stays out of reach)."""
+    from rlm_mcp.session import Sessions
+
+    (tmp_path / "notes.txt").write_text("the only file\n")
+    (tmp_path / ".env").write_text("SECRET=1\n")
+    settings = make_settings(backend="docker")
+    async with anyio.create_task_group() as tasks:
+        backend = await DockerBackend.connect(settings)
+        sessions = Sessions(settings, backend, tasks)
+        session = sessions.get("single")
+        await session.load(str(tmp_path / "notes.txt"))
+        listing = await session.exec("import os\nsorted(os.listdir(context.root)), read('notes.txt')")
+        assert listing.value == "(['notes.txt'], 'the only file\\n')"
+        await sessions.close_all()
+        await backend.aclose()
+        tasks.cancel_scope.cancel()
