@@ -7,6 +7,7 @@ always relative to the root, and only files of the manifest can be read.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections import OrderedDict
 from typing import Any
@@ -159,8 +160,6 @@ class Store:
 
 def _read_inside(root: str, full: str) -> bytes:
     """Read `full`, refusing a symlink that resolves outside `root`."""
-    import os
-
     real_root = os.path.realpath(root)
     real = os.path.realpath(full)
     if real != real_root and not real.startswith(real_root + os.sep):
