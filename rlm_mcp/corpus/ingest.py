@@ -56,7 +56,7 @@ def _ingest_in_pool(root: Path, jobs: list[Job], chunk_tokens: int, workers: int
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
     # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_stdout_clean) as pool:
         futures = [
             (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens))
             for indexes, batch in _batches(jobs, total // workers)
@@ -101,3 +101,8 @@ def _batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:
         batches[-1][1].append(jobs[index])
         size += jobs[index][1]
     return batches
+
+
+def _keep_stdout_clean() -> None:
+    """Point a worker's fd 1 at stderr: over stdio, the server's stdout is the MCP channel."""
+    os.dup2(2, 1)
