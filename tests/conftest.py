@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 
 from rlm_mcp.backends import LaunchSpec, open_backend
 from rlm_mcp.config import Settings
+from rlm_mcp.llm.litellm_client import close_clients
 from rlm_mcp.repl_client import ReplClient
 from tests.support.openai_server import OpenAIServer
 
@@ -75,18 +77,25 @@ async def echo_host(op: str, payload: dict[str, Any]) -> Any:
     raise ValueError(f"unexpected request {op!r}")
 
 
-@pytest.fixture
-async def repl(backend_name: str, make_settings: Callable[..., Settings]) -> AsyncIterator[ReplClient]:
-    settings = make_settings(backend=backend_name, exec_timeout_s=30, interrupt_grace_s=2)
+@asynccontextmanager
+async def started_repl(settings: Settings, spec: LaunchSpec) -> AsyncIterator[ReplClient]:
+    """A sandbox REPL on `settings.backend`, closed (container removed) on exit."""
     async with anyio.create_task_group() as tasks:
         backend, _ = await open_backend(settings, tasks)
-        client = await ReplClient.start(backend, LaunchSpec("test"), settings, tasks, echo_host)
+        client = await ReplClient.start(backend, spec, settings, tasks, echo_host)
         try:
             yield client
         finally:
             await client.close()
             await backend.aclose()
             tasks.cancel_scope.cancel()
+
+
+@pytest.fixture
+async def repl(backend_name: str, make_settings: Callable[..., Settings]) -> AsyncIterator[ReplClient]:
+    settings = make_settings(backend=backend_name, exec_timeout_s=30, interrupt_grace_s=2)
+    async with started_repl(settings, LaunchSpec("test")) as client:
+        yield client
 
 
 @pytest.fixture
@@ -99,20 +108,9 @@ def openai_server() -> Iterator[OpenAIServer]:
 
 @pytest.fixture
 async def litellm_clients_closed() -> AsyncIterator[None]:
-    """Close the HTTP clients litellm cached for this test's event loop, after the test.
-
-    litellm keeps one client per event loop for the life of the process; each test runs its own
-    loop, so without this the dead loops' sockets are reclaimed by the garbage collector in some
-    later test, whose ResourceWarning pytest turns into an error. (The server has one loop: it
-    never needs this.)
-    """
+    """After the test, close litellm's clients for its event loop (each test runs its own loop)."""
     yield
-    from rlm_mcp.llm.litellm_client import load_litellm
-
-    if load_litellm.cache_info().currsize:  # only if a sub-call imported litellm (the offline way)
-        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
-
-        await close_litellm_async_clients()  # type: ignore[no-untyped-call]
+    await close_clients()
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from bench.quality import baseline, repository, scripted
 from bench.quality.scoring import score
 from bench.quality.tasks import Task, generate
 from rlm_mcp.ask import AskLimits, run_ask
-from rlm_mcp.ask.api import close_litellm_clients
 from rlm_mcp.ask.loop import pick_root_model, root_config
 from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.llm import Broker
+from rlm_mcp.llm.litellm_client import close_clients
 from rlm_mcp.session import Sessions
 from tests.support.openai_server import OpenAIServer
 
@@ -75,7 +75,7 @@ async def _answer_all(
         rlm = await _rlm_answers(repo, tasks, settings)
         base = await _baseline_answers(repo, tasks, settings, window_tokens)
     finally:
-        await close_litellm_clients()
+        await close_clients()
     return [
         {"id": t.id, "family": t.family, "question": t.question, "expected": t.expected, "rlm": r, "baseline": b}
         for t, r, b in zip(tasks, rlm, base, strict=True)

@@ -16,7 +16,7 @@ from rlm_mcp.ask.loop import AskResult, run_ask
 from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
-from rlm_mcp.llm.litellm_client import load_litellm
+from rlm_mcp.llm.litellm_client import close_clients
 from rlm_mcp.session import Sessions
 
 SESSION = "ask"
@@ -53,7 +53,7 @@ def ask(
         try:
             return await ask_async(str(source), question, settings, root_model, limits, root_params)
         finally:
-            await close_litellm_clients()
+            await close_clients()
 
     return anyio.run(main)
 
@@ -84,11 +84,3 @@ async def ask_async(
     if failure is not None:
         raise failure
     return result
-
-
-async def close_litellm_clients() -> None:
-    """litellm caches HTTP clients per event loop; this loop ends here, so close its clients now."""
-    if load_litellm.cache_info().currsize:
-        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
-
-        await close_litellm_async_clients()  # type: ignore[no-untyped-call]

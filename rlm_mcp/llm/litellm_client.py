@@ -66,3 +66,16 @@ async def complete(
         completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         cost_usd=float(cost) if cost is not None else None,
     )
+
+
+async def close_clients() -> None:
+    """Close the HTTP clients litellm cached for the running event loop, before that loop ends.
+
+    litellm keeps one client per event loop for the life of the process. A server has one loop and
+    never needs this; code that runs a loop per call (ask(), tests) must, or the dead loop's
+    sockets are left to the garbage collector.
+    """
+    if _imported():
+        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+        await close_litellm_async_clients()  # type: ignore[no-untyped-call]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,11 +16,11 @@ import docker
 import pytest
 
 from rlm_mcp.backends import LaunchSpec
-from rlm_mcp.backends.docker import MANAGED_LABEL, DockerBackend
+from rlm_mcp.backends.docker import DockerBackend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxRestarted
 from rlm_mcp.repl_client import ReplClient
-from tests.conftest import echo_host
+from tests.conftest import started_repl
 
 pytestmark = [pytest.mark.anyio, pytest.mark.docker, pytest.mark.usefixtures("docker_ready")]
 
@@ -34,20 +35,8 @@ def mounted(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def docker_repl(make_settings: Callable[..., Settings], mounted: Path) -> AsyncIterator[ReplClient]:
-    settings = make_settings(backend="docker")
-    async with anyio.create_task_group() as tasks:
-        backend = await DockerBackend.connect(settings)
-        client = await ReplClient.start(backend, LaunchSpec("iso", {mounted: "/context"}), settings, tasks, echo_host)
-        try:
-            yield client
-        finally:
-            await client.close()
-            await backend.aclose()
-            tasks.cancel_scope.cancel()
-
-
-def our_containers() -> list[str]:
-    return [c.name for c in docker.from_env().containers.list(all=True, filters={"label": MANAGED_LABEL})]
+    async with started_repl(make_settings(backend="docker"), LaunchSpec("iso", {mounted: "/context"})) as client:
+        yield client
 
 
 async def test_runs_as_non_root_without_capabilities(docker_repl: ReplClient) -> None:
@@ -113,22 +102,14 @@ async def test_container_killed_from_outside_is_restarted_with_a_notice(docker_r
 
 async def test_closing_the_session_removes_its_container(make_settings: Callable[..., Settings]) -> None:
     """close() leaves no container behind."""
-    settings = make_settings(backend="docker")
-    async with anyio.create_task_group() as tasks:
-        backend = await DockerBackend.connect(settings)
-        client = await ReplClient.start(backend, LaunchSpec("closing"), settings, tasks, echo_host)
-        assert any("closing" in c for c in _session_containers("closing"))
-        await client.close()
-        await backend.aclose()
-        tasks.cancel_scope.cancel()
+    async with started_repl(make_settings(backend="docker"), LaunchSpec("closing")):
+        assert _session_containers("closing")
     assert _session_containers("closing") == []
 
 
 def _session_containers(session: str) -> list[str]:
-    client = docker.from_env()
-    return [
-        f"{c.name}:{session}" for c in client.containers.list(all=True, filters={"label": f"rlm-mcp.session={session}"})
-    ]
+    with contextlib.closing(docker.from_env()) as client:
+        return [c.name for c in client.containers.list(all=True, filters={"label": f"rlm-mcp.session={session}"})]
 
 
 async def test_containers_of_a_killed_server_are_removed_at_next_start(

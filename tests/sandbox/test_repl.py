@@ -122,12 +122,11 @@ async def test_vars_lists_user_variables_with_type_and_size(repl: ReplClient) ->
 
 async def test_ping_answers_while_an_exec_runs(repl: ReplClient) -> None:
     """The channel is multiplexed: a ping gets through during a long exec."""
-    pongs: list[dict[str, object]] = []
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(repl.exec, "import time\ntime.sleep(1)")
-        await anyio.sleep(0.3)
-        pongs.append(await repl.ping())
-    assert pongs[0]["busy"] is True
+        tasks.start_soon(repl.exec, "import time\ntime.sleep(2)")
+        with anyio.fail_after(1.5):  # a busy pong must come while the 2 s exec still runs
+            while not (await repl.ping())["busy"]:
+                pass
 
 
 async def test_sandbox_calls_the_host_during_an_exec(repl: ReplClient) -> None:
