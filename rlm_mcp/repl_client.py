@@ -84,7 +84,11 @@ class ReplClient:
         on_restart: RestartHook | None = None,
     ) -> ReplClient:
         client = cls(backend, spec, settings, tasks, on_request, on_restart)
-        await client._launch()
+        try:
+            await client._launch()
+        except BaseException:
+            await client.close()  # a half-started sandbox is removed, not left to the orphan sweep
+            raise
         return client
 
     @property
@@ -168,15 +172,20 @@ class ReplClient:
 
     async def _restart_and_raise(self, when: str, failed: Channel | None, killed: bool = False) -> None:
         """Restart once for the failed channel (concurrent callers share it), then say what was lost."""
+        # Shielded: a caller that gives up mid-restart must not leave a half-started sandbox behind.
+        with anyio.CancelScope(shield=True):
+            await self._restart_once(failed, when, killed)
+        raise SandboxRestarted(
+            f"{self._restart_note}, but every variable from before is lost: recompute what you need, "
+            "and keep big intermediate results smaller or in steps."
+        )
+
+    async def _restart_once(self, failed: Channel | None, when: str, killed: bool) -> None:
         async with self._restart_lock:
             if self._channel is failed:
                 assert self._process is not None
                 reason = "the sandbox was killed to stop it" if killed else await self._process.exit_reason()
                 self._restart_note = f"{reason} {when}. A fresh sandbox was started{await self.restart()}"
-        raise SandboxRestarted(
-            f"{self._restart_note}, but every variable from before is lost: recompute what you need, "
-            "and keep big intermediate results smaller or in steps."
-        )
 
     async def restart(self) -> str:
         """Replace the sandbox process with a fresh one (all variables are lost); the restart hook's note."""
@@ -188,12 +197,13 @@ class ReplClient:
         return await self._on_restart(self) if self._on_restart is not None else ""
 
     async def close(self) -> None:
-        """Ask the runtime to exit, then remove the process whatever it did."""
-        if self._process is None:
-            return
-        channel, process = self._channel, self._process
-        self._process = self._channel = None
+        """Ask the runtime to exit, then remove the process whatever it did (after any restart under way)."""
         with anyio.CancelScope(shield=True):
+            async with self._restart_lock:
+                channel, process = self._channel, self._process
+                self._process = self._channel = None
+            if process is None:
+                return
             if channel is not None and not channel.closed.is_set():
                 with anyio.move_on_after(2):
                     await channel.notify("shutdown")

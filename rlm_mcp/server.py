@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
@@ -23,11 +23,10 @@ from pydantic import Field
 
 from rlm_mcp import render, sampling
 from rlm_mcp.ask import AskLimits, run_ask, trajectory
-from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.prompts import STRATEGY
-from rlm_mcp.session import Session, Sessions
+from rlm_mcp.session import Session, Sessions, running_sessions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,17 +100,8 @@ async def _sample_when_no_model(
 def build_server(settings: Settings) -> MCPServer[Sessions]:
     """The MCP server with its tools; sessions live as long as the server's lifespan."""
 
-    @asynccontextmanager
-    async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:
-        async with anyio.create_task_group() as tasks:
-            backend, notice = await open_backend(settings, tasks)
-            sessions = Sessions(settings, backend, tasks, notice)
-            try:
-                yield sessions
-            finally:
-                await sessions.close_all()
-                await backend.aclose()
-                tasks.cancel_scope.cancel()
+    def lifespan(_: MCPServer[Sessions]) -> AbstractAsyncContextManager[Sessions]:
+        return running_sessions(settings)
 
     server: MCPServer[Sessions] = MCPServer("rlm-mcp", instructions=INSTRUCTIONS, lifespan=lifespan)
     cap_default = settings.max_output_chars

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import anyio
 from anyio.abc import TaskGroup
 
-from rlm_mcp.backends import Backend, LaunchSpec
+from rlm_mcp.backends import Backend, LaunchSpec, open_backend
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
@@ -368,3 +369,21 @@ class Sessions:
         with anyio.CancelScope(shield=True):
             for name in list(self._sessions):
                 await self.drop(name)
+
+
+@asynccontextmanager
+async def running_sessions(settings: Settings) -> AsyncIterator[Sessions]:
+    """Sessions on the configured backend for the duration of the block; all removed on exit, even when cancelled.
+
+    Catch errors inside the block: one escaping it arrives wrapped in an exception group.
+    """
+    async with anyio.create_task_group() as tasks:
+        backend, notice = await open_backend(settings, tasks)
+        sessions = Sessions(settings, backend, tasks, notice)
+        try:
+            yield sessions
+        finally:
+            with anyio.CancelScope(shield=True):
+                await sessions.close_all()
+                await backend.aclose()
+            tasks.cancel_scope.cancel()

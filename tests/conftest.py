@@ -7,6 +7,7 @@ unless RLM_REQUIRE_DOCKER=1 (as in CI), where a missing engine is a failure.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,13 @@ def docker_problem() -> str | None:
     except Exception as exc:
         return f"no usable Docker engine/image {TEST_IMAGE}: {exc}"
     return None
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test() -> Iterator[None]:
+    """Collect cycles after every test, so an unclosed socket fails the test that leaked it, not a random later one."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

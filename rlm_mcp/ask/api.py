@@ -13,11 +13,10 @@ import anyio
 
 from rlm_mcp.ask.limits import AskLimits
 from rlm_mcp.ask.loop import AskResult, run_ask
-from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.llm.litellm_client import close_clients
-from rlm_mcp.session import Sessions
+from rlm_mcp.session import running_sessions
 
 SESSION = "ask"
 """The session name `ask()` uses, hence its trajectory files `ask-<created>.jsonl`."""
@@ -68,19 +67,13 @@ async def ask_async(
 ) -> AskResult:
     """`ask()` inside a running event loop: its own backend and session, stopped afterwards."""
     failure: RLMError | None = None
-    async with anyio.create_task_group() as tasks:
-        backend, _ = await open_backend(settings, tasks)
-        sessions = Sessions(settings, backend, tasks)
+    async with running_sessions(settings) as sessions:
         try:
             session = sessions.get(SESSION)
             await session.load(source)
             result = await run_ask(session, question, root_model=root_model, limits=limits, root_params=root_params)
         except RLMError as exc:
             failure = exc  # raised below, so the caller gets it bare rather than in an exception group
-        finally:
-            await sessions.close_all()
-            await backend.aclose()
-            tasks.cancel_scope.cancel()
     if failure is not None:
         raise failure
     return result

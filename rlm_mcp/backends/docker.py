@@ -130,8 +130,7 @@ class DockerSandbox(SandboxProcess):
         self._removed = True
         with anyio.CancelScope(shield=True):
             await self.stream.aclose()
-            getattr(self._attach, "_sock", self._attach).close()
-            self._attach.close()
+            _close_attach(self._attach)
             try:
                 await _blocking(self._container.remove, force=True)
             except Exception as exc:  # already gone, or the engine went away: nothing left to do
@@ -209,15 +208,23 @@ class DockerBackend(Backend):
         return removed
 
     async def launch(self, spec: LaunchSpec) -> SandboxProcess:
-        container, attach, raw_socket = await _blocking(self._create_and_start, spec)
-        stream = await SocketStream.from_socket(raw_socket)
+        with anyio.CancelScope(shield=True):  # a cancelled caller must not drop a started container
+            container, attach, raw_socket = await _blocking(self._create_and_start, spec)
+            stream = await SocketStream.from_socket(raw_socket)
         return DockerSandbox(container, attach, stream, dict(spec.mounts))
 
     def _create_and_start(self, spec: LaunchSpec) -> tuple[Any, Any, socket.socket]:
         import docker
 
-        settings = self._settings
         client = docker.from_env()  # one client per container: the SDK is not thread-safe
+        try:
+            return self._create_and_start_with(client, spec)
+        except BaseException:
+            client.close()
+            raise
+
+    def _create_and_start_with(self, client: Any, spec: LaunchSpec) -> tuple[Any, Any, socket.socket]:
+        settings = self._settings
         volumes = {str(runtime_dir()): {"bind": RUNTIME_MOUNT, "mode": "ro"}}
         volumes.update({str(host): {"bind": inside, "mode": "ro"} for host, inside in spec.mounts.items()})
         memory = parse_size(settings.memory)
@@ -242,24 +249,32 @@ class DockerBackend(Backend):
             volumes=volumes,
             labels={MANAGED_LABEL: "1", OWNER_LABEL: self._owner, SESSION_LABEL: spec.session},
         )
+        attach = None
         try:
             # Attach before start so not a byte of the runtime's output is missed.
             attach = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            raw_socket = getattr(attach, "_sock", attach)
+            if not isinstance(raw_socket, socket.socket):
+                raise SandboxUnavailable(
+                    "this Docker engine is reached over TLS or SSH, which the docker backend cannot stream "
+                    "through yet; use a local or plain-TCP engine, or --backend local"
+                )
             container.start()
-        except Exception:
+        except BaseException:
+            if attach is not None:
+                _close_attach(attach)
             container.remove(force=True)
             raise
-        raw_socket = getattr(attach, "_sock", attach)
-        if not isinstance(raw_socket, socket.socket):
-            container.remove(force=True)
-            raise SandboxUnavailable(
-                "this Docker engine is reached over TLS or SSH, which the docker backend cannot stream "
-                "through yet; use a local or plain-TCP engine, or --backend local"
-            )
         return container, attach, raw_socket
 
     async def aclose(self) -> None:
         await _blocking(self._client.close)
+
+
+def _close_attach(attach: Any) -> None:
+    """Close the SDK's attach wrapper and the raw socket under it (closing the wrapper alone leaves it open)."""
+    getattr(attach, "_sock", attach).close()
+    attach.close()
 
 
 def _client_or_explain() -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -23,10 +24,10 @@ def build_image(tag: str, base_image: str = DEFAULT_BASE_IMAGE, log: Callable[[s
         shutil.copy(dockerfile_path(), context / "Dockerfile")
         shutil.copytree(runtime_dir(), context / "sandbox", ignore=shutil.ignore_patterns("__pycache__"))
         try:
-            client = docker.from_env()
-            image, output = client.images.build(
-                path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, rm=True, pull=False
-            )
+            with contextlib.closing(docker.from_env()) as client:
+                image, output = client.images.build(
+                    path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, rm=True, pull=False
+                )
         except docker.errors.BuildError as exc:
             lines = "".join(str(entry.get("stream", entry.get("error", ""))) for entry in exc.build_log)
             raise SandboxUnavailable(f"building {tag} failed: {exc.msg}\n{lines[-3000:]}") from None

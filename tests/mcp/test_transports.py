@@ -37,10 +37,9 @@ def assert_no_container_left() -> None:
 
     if docker_problem() is not None:
         return
-    import docker
+    from tests.support.docker_engine import our_containers
 
-    left = docker.from_env().containers.list(all=True, filters={"label": "rlm-mcp.managed"})
-    assert left == [], f"containers left behind: {[c.name for c in left]}"
+    assert our_containers() == [], "containers left behind"
 
 
 async def exercise(client: Client) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import anyio
-import docker
 import pytest
 
 from rlm_mcp.backends import LaunchSpec
@@ -21,6 +19,7 @@ from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxRestarted
 from rlm_mcp.repl_client import ReplClient
 from tests.conftest import started_repl
+from tests.support.docker_engine import kill_session_containers, our_containers
 
 pytestmark = [pytest.mark.anyio, pytest.mark.docker, pytest.mark.usefixtures("docker_ready")]
 
@@ -90,8 +89,7 @@ async def test_no_secrets_in_the_environment(docker_repl: ReplClient) -> None:
 async def test_container_killed_from_outside_is_restarted_with_a_notice(docker_repl: ReplClient) -> None:
     """A container removed behind our back is detected on the next call and replaced."""
     await docker_repl.exec("x = 1")
-    for container in docker.from_env().containers.list(filters={"label": "rlm-mcp.session=iso"}):
-        container.kill()
+    kill_session_containers("iso")
     with anyio.fail_after(10):
         while docker_repl.alive:
             await anyio.sleep(0.05)
@@ -103,13 +101,8 @@ async def test_container_killed_from_outside_is_restarted_with_a_notice(docker_r
 async def test_closing_the_session_removes_its_container(make_settings: Callable[..., Settings]) -> None:
     """close() leaves no container behind."""
     async with started_repl(make_settings(backend="docker"), LaunchSpec("closing")):
-        assert _session_containers("closing")
-    assert _session_containers("closing") == []
-
-
-def _session_containers(session: str) -> list[str]:
-    with contextlib.closing(docker.from_env()) as client:
-        return [c.name for c in client.containers.list(all=True, filters={"label": f"rlm-mcp.session={session}"})]
+        assert our_containers("closing")
+    assert our_containers("closing") == []
 
 
 async def test_containers_of_a_killed_server_are_removed_at_next_start(
@@ -139,12 +132,12 @@ async def test_containers_of_a_killed_server_are_removed_at_next_start(
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "started"
-            assert _session_containers("orphan")
+            assert our_containers("orphan")
         finally:
             os.kill(server.pid, signal.SIGKILL)
     backend = await DockerBackend.connect(make_settings(backend="docker"))
     await backend.aclose()
-    assert _session_containers("orphan") == []
+    assert our_containers("orphan") == []
 
 
 async def test_a_single_file_context_mounts_only_that_file(
