@@ -44,7 +44,7 @@ async def _measure_backend(backend_name: str, calls: int, image: str) -> dict[st
         backend, _ = await open_backend(settings, tasks)
         started = time.perf_counter()
         # A per-process name, so a concurrent run's container is never taken for ours.
-        repl = await ReplClient.start(backend, LaunchSpec(f"bench-{os.getpid()}"), settings, tasks, _no_host)
+        repl = await ReplClient(backend, LaunchSpec(f"bench-{os.getpid()}"), settings, tasks, _no_host).start()
         await repl.exec("pass")
         start_to_first_exec = time.perf_counter() - started
         for _ in range(20):  # warm-up

@@ -49,7 +49,7 @@ class ExecResult:
 
 
 class ReplClient:
-    """One sandbox REPL. Create with `await ReplClient.start(...)`, end with `close()`."""
+    """One sandbox REPL. Create with `await ReplClient(...).start()`, end with `close()`."""
 
     def __init__(
         self,
@@ -73,23 +73,14 @@ class ReplClient:
         self._restart_lock = anyio.Lock()
         self._restart_note = ""
 
-    @classmethod
-    async def start(
-        cls,
-        backend: Backend,
-        spec: LaunchSpec,
-        settings: Settings,
-        tasks: TaskGroup,
-        on_request: RequestHandler,
-        on_restart: RestartHook | None = None,
-    ) -> ReplClient:
-        client = cls(backend, spec, settings, tasks, on_request, on_restart)
+    async def start(self) -> ReplClient:
+        """Launch the sandbox and wait until its runtime answers; returns self."""
         try:
-            await client._launch()
+            await self._launch()
         except BaseException:
-            await client.close()  # a half-started sandbox is removed, not left to the orphan sweep
+            await self.close()  # a half-started sandbox is removed, not left to the orphan sweep
             raise
-        return client
+        return self
 
     @property
     def paths(self) -> dict[Any, str]:

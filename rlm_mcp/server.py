@@ -97,6 +97,24 @@ async def _sample_when_no_model(
     return sampling.resolver_sample(ctx, rendered, sessions.settings.sampling_max_tokens)
 
 
+def _hints(
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    open_world: bool = False,
+) -> ToolAnnotations:
+    """A tool's hints for clients; everything not said is False (open world = talks to an LLM)."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=open_world,
+    )
+
+
 def build_server(settings: Settings) -> MCPServer[Sessions]:
     """The MCP server with its tools; sessions live as long as the server's lifespan."""
 
@@ -106,15 +124,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
     server: MCPServer[Sessions] = MCPServer("rlm-mcp", instructions=INSTRUCTIONS, lifespan=lifespan)
     cap_default = settings.max_output_chars
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Load a context",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
-    )
+    @server.tool(annotations=_hints("Load a context", idempotent=True))
     @_logged
     async def rlm_load_context(
         ctx: Context,
@@ -143,15 +153,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             async with target.lock:
                 return await target.load(source, kind, include, exclude, chunk_tokens)
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Run Python in the REPL",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
-    )
+    @server.tool(annotations=_hints("Run Python in the REPL"))
     @_logged
     async def rlm_exec(
         ctx: Context,
@@ -180,15 +182,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                     result = await target.exec(code, timeout_s, cap)
             return render.exec_result(result, cap)
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Ask the sub-LLM",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
-    )
+    @server.tool(annotations=_hints("Ask the sub-LLM", open_world=True))
     @_logged
     async def rlm_query(
         ctx: Context,
@@ -229,15 +223,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                     outcome = await target.query(prompt, over, into, model, limit, sampled=answer)
             return render.query_result(outcome, cap)
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Answer a question with the whole RLM loop",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
-    )
+    @server.tool(annotations=_hints("Answer a question with the whole RLM loop", open_world=True))
     @_logged
     async def rlm_ask(
         ctx: Context,
@@ -289,15 +275,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                     result = await run_ask(target, question, root_model=root_model, limits=limits, answer_chars=cap)
             return result.to_dict()
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Status",
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
-    )
+    @server.tool(annotations=_hints("Status", read_only=True, idempotent=True))
     @_logged
     async def rlm_status(
         ctx: Context,
@@ -319,15 +297,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                 report["notice"] = sessions.backend_notice
             return render.bounded_json(report, cap_default)
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            title="Reset",
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
-    )
+    @server.tool(annotations=_hints("Reset", destructive=True, idempotent=True))
     @_logged
     async def rlm_reset(
         ctx: Context,

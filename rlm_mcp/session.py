@@ -85,14 +85,10 @@ class Session:
     async def repl(self) -> ReplClient:
         """The session's REPL, started on first use."""
         if self._repl is None:
-            self._repl = await ReplClient.start(
-                self.backend,
-                self._launch_spec(),
-                self.settings,
-                self._tasks,
-                self.serve_sandbox,
-                self._reattach,
+            repl = ReplClient(
+                self.backend, self._launch_spec(), self.settings, self._tasks, self.serve_sandbox, self._reattach
             )
+            self._repl = await repl.start()
         return self._repl
 
     def _launch_spec(self) -> LaunchSpec:

@@ -90,7 +90,7 @@ async def started_repl(settings: Settings, spec: LaunchSpec) -> AsyncIterator[Re
     """A sandbox REPL on `settings.backend`, closed (container removed) on exit."""
     async with anyio.create_task_group() as tasks:
         backend, _ = await open_backend(settings, tasks)
-        client = await ReplClient.start(backend, spec, settings, tasks, echo_host)
+        client = await ReplClient(backend, spec, settings, tasks, echo_host).start()
         try:
             yield client
         finally:

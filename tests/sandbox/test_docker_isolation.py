@@ -122,7 +122,7 @@ async def test_containers_of_a_killed_server_are_removed_at_next_start(
             async with anyio.create_task_group() as tasks:
                 backend = await DockerBackend.connect(settings)
                 async def host(op, payload): return None
-                await ReplClient.start(backend, LaunchSpec("orphan"), settings, tasks, host)
+                await ReplClient(backend, LaunchSpec("orphan"), settings, tasks, host).start()
                 print("started", flush=True)
                 await anyio.sleep_forever()
 
