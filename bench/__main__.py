@@ -108,6 +108,16 @@ def _corpus_rows(figures: dict[str, Any]) -> list[Row]:
         (f"load + partition {size}, cold", f"{figures['cold_load_s']:.2f} s", f"{figures['workers']} workers"),
         ("same, warm (index cache)", f"{figures['warm_reload_s']:.2f} s", ""),
         (
+            "same, one file changed",
+            f"{figures['incremental_reload_s']:.2f} s",
+            f"{figures['incremental_parsed_files']} file re-parsed",
+        ),
+        (
+            "host memory held by the index",
+            f"{figures['index_memory_mb']:.0f} MB",
+            f"{figures['index_memory_vs_corpus']:.2f}x the corpus size",
+        ),
+        (
             "partition vs raw tree-sitter parse, one process",
             f"{figures['partition_mb_s']:.1f} vs {figures['raw_parse_mb_s']:.1f} MB/s",
             f"partition takes {figures['partition_vs_parse']:.2f}x the parse time",

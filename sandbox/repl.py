@@ -200,11 +200,22 @@ class Repl:
 
 
 THIS_FILE = os.path.abspath(__file__)
+RUNTIME_DIR = os.path.dirname(THIS_FILE)
 
 
 def describe_error(exc: BaseException, message: str) -> dict[str, Any]:
-    """Type, message and a traceback that shows the user's frames, not the runtime's."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) != THIS_FILE]
+    """Type, message and a traceback that shows the user's frames, not the runtime's.
+
+    A UserError (a helper refusing bad input, with the fix in its message) hides the helpers'
+    frames too; any other error keeps them, as they tell which helper failed.
+    """
+    explained = isinstance(exc, helpers.UserError)
+
+    def shown(frame: traceback.FrameSummary) -> bool:
+        path = os.path.abspath(frame.filename)
+        return path != THIS_FILE and not (explained and path.startswith(RUNTIME_DIR + os.sep))
+
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if shown(frame)]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)] if frames else []
     lines += traceback.format_exception_only(type(exc), exc)
     return {"type": type(exc).__name__, "message": message, "traceback": clip("".join(lines), 8_000)}

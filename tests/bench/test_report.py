@@ -41,6 +41,10 @@ RESULTS: dict[str, Any] = {
         "raw_parse_mb_s": 8.0,
         "partition_mb_s": 6.0,
         "partition_vs_parse": 1.3,
+        "incremental_reload_s": 0.05,
+        "incremental_parsed_files": 1,
+        "index_memory_mb": 2.0,
+        "index_memory_vs_corpus": 0.5,
     },
     "fanout": {
         "calls": 200,
@@ -76,7 +80,7 @@ def test_render_makes_one_table_with_a_row_per_figure() -> None:
     assert lines[0].startswith("`python -m bench --quick` on 2 cores, 2026-01-02")
     table = [line for line in lines if line.startswith("|")]
     assert len(table) == len(lines) - 2  # the caption and one blank line, then only table rows
-    assert len(table) == 2 + 4 + 3 + 2 + 2 + 3
+    assert len(table) == 2 + 4 + 5 + 2 + 2 + 3
     assert any("**500x faster** (target 20x)" in row for row in table)
     assert any("**2000x faster** (target 100x)" in row for row in table)
 

@@ -121,6 +121,7 @@ async def test_invalid_regex_in_grep_is_explained(client: Client, sample_repo: P
     await call(client, "rlm_load_context", source=str(sample_repo))
     out = await call(client, "rlm_exec", code="grep('(unclosed')")
     assert "invalid regular expression" in out and "re.escape" in out
+    assert "<cell" in out and "helpers.py" not in out  # the user's line, not the runtime's frames
 
 
 async def test_query_without_over_stores_one_answer(client: Client) -> None:
