@@ -134,7 +134,7 @@ def _fanout_rows(figures: dict[str, Any]) -> list[Row]:
         (
             "broker overhead per sub-call",
             f"{figures['overhead_ms']:.1f} ms",
-            f"raw HTTP {figures['raw_http_ms']:.1f} ms",
+            f"raw HTTP {figures['raw_http_ms']:.1f} ms · litellm alone {figures['litellm_ms']:.1f} ms",
         ),
     ]
 

@@ -55,6 +55,7 @@ RESULTS: dict[str, Any] = {
         "ratio": 1.2,
         "overhead_ms": 3.5,
         "raw_http_ms": 0.9,
+        "litellm_ms": 3.0,
     },
     "memory": {
         "tokens": 1_000_000,
