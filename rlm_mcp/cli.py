@@ -29,20 +29,31 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sub_calls_line(settings: Settings) -> str:
+    """Where sub-LLM calls would go, or how to make them go somewhere."""
+    model = settings.broker_config().call_model
+    if model is None:
+        return (
+            "sub-calls: no model configured; rlm_query falls back to MCP sampling where the client offers it. "
+            "Set --model / RLM_MODEL (e.g. anthropic/claude-haiku-4-5) for llm_query and llm_batch"
+        )
+    return f"sub-calls: {model}" + (f" at {settings.api_base}" if settings.api_base else "")
+
+
 def _doctor(args: argparse.Namespace) -> int:
-    """Say which backend `serve` would use here, and why."""
+    """Say which backend `serve` would use here and why, where sub-calls go, and where caches live."""
     from rlm_mcp.backends import open_backend
 
     settings = Settings.from_args(args)
 
-    async def probe() -> str:
+    async def probe() -> list[str]:
         async with anyio.create_task_group() as tasks:
             backend, notice = await open_backend(settings, tasks)
             await backend.aclose()
             tasks.cancel_scope.cancel()
-        return f"backend: {backend.name}\nisolation: {backend.isolation}" + (f"\nnotice: {notice}" if notice else "")
+        return [f"backend: {backend.name}", f"isolation: {backend.isolation}"] + ([f"notice: {notice}"] if notice else [])
 
-    print(anyio.run(probe))
+    print("\n".join([*anyio.run(probe), _sub_calls_line(settings), f"cache: {settings.cache_dir}"]))
     return 0
 
 
