@@ -51,7 +51,8 @@ def _doctor(args: argparse.Namespace) -> int:
             backend, notice = await open_backend(settings, tasks)
             await backend.aclose()
             tasks.cancel_scope.cancel()
-        return [f"backend: {backend.name}", f"isolation: {backend.isolation}"] + ([f"notice: {notice}"] if notice else [])
+        lines = [f"backend: {backend.name}", f"isolation: {backend.isolation}"]
+        return lines + ([f"notice: {notice}"] if notice else [])
 
     print("\n".join([*anyio.run(probe), _sub_calls_line(settings), f"cache: {settings.cache_dir}"]))
     return 0
