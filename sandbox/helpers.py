@@ -173,11 +173,22 @@ def install(repl: Repl) -> dict[str, Any]:
     return names
 
 
+CONTEXT_NAMES = ("context", "files", "chunks", "symbols")
+"""The names a load defines; before one, using them is a NameError that `unloaded_hint` explains."""
+
+
+def unloaded_hint(exc: BaseException) -> str:
+    """What to do about a NameError for a context name used before any context is loaded, else ""."""
+    if isinstance(exc, NameError) and exc.name in CONTEXT_NAMES and _Loaded.store is None:
+        return " (no context is loaded yet: call the rlm_load_context tool first)"
+    return ""
+
+
 def load_context(repl: Repl, payload: dict[str, Any]) -> dict[str, Any]:
     """Replace the loaded context (`context`, `files`, `chunks`, `symbols`); other variables stay."""
     context, store, file_list, chunks, symbols = load_payload(payload)
     _Loaded.store, _Loaded.file_list = store, file_list
-    names = {"context": context, "files": store.files, "chunks": chunks, "symbols": symbols}
+    names = dict(zip(CONTEXT_NAMES, (context, store.files, chunks, symbols), strict=True))
     repl.namespace.update(names)
     repl.helper_names.update(names)
     return {"files": len(file_list), "chunks": len(chunks), "symbols": len(symbols)}

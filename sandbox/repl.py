@@ -136,7 +136,7 @@ class Repl:
         except KeyboardInterrupt as exc:
             error = describe_error(exc, "interrupted; every variable defined before this exec is intact")
         except BaseException as exc:  # SystemExit too: user code must never end the REPL
-            error = describe_error(exc, str(exc))
+            error = describe_error(exc, str(exc) + helpers.unloaded_hint(exc))
         elapsed = time.perf_counter() - started
         ns = self.namespace
         ns["_stdout"], ns["_stderr"] = out.getvalue(), err.getvalue()

@@ -241,7 +241,11 @@ def _rules(source: Source, options: LoadOptions) -> WalkRules:
 
 
 def _single_file(source: Source, options: LoadOptions) -> Walk:
-    """The one-file 'walk': the name rules still apply, ignore files do not (it was named)."""
+    """The one-file 'walk': the name rules still apply, ignore files and the per-file cap do not.
+
+    A file named on its own (a 400 MB log) is what the user asked for, so only the total cap
+    bounds it; the per-file cap is there to keep a folder's generated giants out.
+    """
     result = Walk()
     path = source.pattern
     stat = (source.root / path).stat()
@@ -249,8 +253,6 @@ def _single_file(source: Source, options: LoadOptions) -> Walk:
         result.skipped.append((path, "secret"))
     elif has_binary_extension(path):
         result.skipped.append((path, "binary"))
-    elif stat.st_size > options.max_file_bytes:
-        result.skipped.append((path, "too_large"))
     else:
         result.files.append((path, stat.st_size, stat.st_mtime_ns))
     return result
@@ -287,6 +289,6 @@ def _refused_file(source: str, reason: str) -> str:
     fixes = {
         "secret": "it looks like a secret; if it is safe to share, remove the matching secret pattern",
         "binary": "it is binary; only text files can be loaded",
-        "too_large": "it is over max_file_bytes; raise that cap to load it",
+        "total_cap": "it is larger than max_total_bytes; raise that setting (RLM_MAX_TOTAL_BYTES) to load it",
     }
     return f"{source!r} was not loaded: {fixes.get(reason, reason)}."

@@ -191,6 +191,15 @@ def test_single_file_source(sample_repo: Path) -> None:
     assert corpus.symbols
 
 
+def test_a_named_file_is_bounded_by_the_total_cap_only(make_repo: MakeRepo) -> None:
+    """A big log named on its own loads past max_file_bytes; past max_total_bytes it is refused with the fix."""
+    root = make_repo({"big.log": "".join(f"line {i}\n" for i in range(1000))})
+    corpus = load_corpus(root / "big.log", LoadOptions(max_file_bytes=100))
+    assert [info.path for info in corpus.files] == ["big.log"] and len(corpus.chunks) >= 1
+    with pytest.raises(ContextError, match="RLM_MAX_TOTAL_BYTES"):
+        load_corpus(root / "big.log", LoadOptions(max_total_bytes=100))
+
+
 def test_single_secret_file_is_refused_with_a_fix(make_repo: MakeRepo) -> None:
     """Naming a secret file explicitly still refuses it, and says how to allow it."""
     root = make_repo({".env": "TOKEN=1\n"})

@@ -112,8 +112,11 @@ async def test_empty_code_and_unknown_session_are_tool_errors(client: Client) ->
 
 
 async def test_helpers_before_loading_say_to_load_first(client: Client) -> None:
-    """grep with nothing loaded tells the agent to call rlm_load_context."""
+    """grep, or a context name like `chunks`, with nothing loaded tells the agent to call rlm_load_context."""
     assert "rlm_load_context" in await call(client, "rlm_exec", code="grep('x')")
+    assert "NameError: name 'chunks' is not defined (no context is loaded yet: call the rlm_load_context" in (
+        await call(client, "rlm_exec", code="len(chunks)")
+    )
 
 
 async def test_invalid_regex_in_grep_is_explained(client: Client, sample_repo: Path) -> None:
