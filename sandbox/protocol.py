@@ -1,6 +1,7 @@
 """Framing of the host <-> sandbox channel, sandbox side (standard library only).
 
-A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON (one object).
+A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON (one object;
+lone surrogates, which UTF-8 cannot carry, are sent as '?').
 Requests carry {"id", "op", ...}; replies carry {"re": id, "ok": bool, "result" | "error"}.
 Both ends may send requests at any time; ids are per sender. The host side lives in
 rlm_mcp/backends/channel.py and speaks exactly this format.
@@ -23,8 +24,12 @@ class FrameError(Exception):
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:
-    """Serialise one message into a length-prefixed frame."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=repr).encode()
+    """Serialise one message into a length-prefixed frame.
+
+    A lone surrogate (from surrogateescape-decoded bytes, say) has no UTF-8 form and could not
+    reach the agent anyway: it becomes '?' rather than failing the whole reply.
+    """
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=repr).encode("utf-8", "replace")
     return HEADER.pack(len(body)) + body
 
 

@@ -72,8 +72,8 @@ class Call:
 
 
 def encode_frame(message: dict[str, Any], max_bytes: int = MAX_FRAME_BYTES) -> bytes:
-    """Serialise one message; refuse one the other end would have to drop."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+    """Serialise one message; refuse one the other end would have to drop (lone surrogates become '?')."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
     if len(body) > max_bytes:
         raise ProtocolError(
             f"message of {len(body):,} bytes exceeds the {max_bytes:,}-byte frame limit; send less at once"

@@ -32,6 +32,13 @@ async def test_exec_reports_output_value_and_changed_names(repl: ReplClient) -> 
     assert result.elapsed_s >= 0
 
 
+async def test_lone_surrogates_are_replaced_not_fatal(repl: ReplClient) -> None:
+    """Text UTF-8 cannot carry, in the output or in the code, arrives as '?' and the exec still answers."""
+    result = await repl.exec("s = b'caf\\xe9'.decode('utf-8', 'surrogateescape')\nprint(s)\ns")
+    assert (result.error, result.stdout, result.value) == (None, "caf?\n", "'caf\\udce9'")  # repr escapes it
+    assert (await repl.exec("'\udcff'")).value == "'?'"
+
+
 async def test_errors_are_results_with_user_frames_only(repl: ReplClient) -> None:
     """A raised exception is data: type, message, and a traceback pointing at the cell."""
     result = await repl.exec("def f():\n    return 1 / 0\nf()")
