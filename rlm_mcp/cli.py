@@ -129,8 +129,6 @@ def main(argv: list[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # litellm writes its records below WARNING to stdout: the MCP channel of serve, the answer of ask.
-    logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     try:
         sys.exit(args.run(args))
     except RLMError as exc:

@@ -84,8 +84,21 @@ def _attached(session: Session, ctx: Context) -> Iterator[None]:
         session.progress = session.client_sampler = None
 
 
+def _over_expression(over: str | list[Any] | None) -> str | None:
+    """`over` as a REPL expression: a list of items given as JSON becomes its Python literal.
+
+    The SDK parses a JSON-looking string argument (`["a.py", "b.py"]`, `[]`) into a list before
+    validation, and agents pass real JSON lists too; both mean "these items".
+    """
+    return repr(over) if isinstance(over, list) else over
+
+
 async def _sample_when_no_model(
-    ctx: Context, prompt: str, over: str | None = None, session: str = "default", model: str | None = None
+    ctx: Context,
+    prompt: str,
+    over: str | list[Any] | None = None,
+    session: str = "default",
+    model: str | None = None,
 ) -> Sample | None:
     """Without a model, a client on MCP >= 2026-07-28 can still answer one prompt (Resolve/Sample)."""
     sessions = _sessions(ctx)
@@ -191,9 +204,10 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             Field(description="The prompt; {{expr}} is replaced by a REPL expression's value, e.g. {{item.text}}."),
         ],
         over: Annotated[
-            str | None,
+            str | list[Any] | None,
             Field(
-                description="A REPL expression giving a list (e.g. chunks[:50], hits); the prompt runs once per item."
+                description="A REPL expression giving a list (e.g. chunks[:50], hits), or a JSON list of the items "
+                "themselves; the prompt runs once per item."
             ),
         ] = None,
         session: SessionName = "default",
@@ -220,7 +234,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             async with target.lock:
                 with _attached(target, ctx):
                     answer = sampling.answer_text(sampled) if sampled is not None else None
-                    outcome = await target.query(prompt, over, into, model, limit, sampled=answer)
+                    outcome = await target.query(prompt, _over_expression(over), into, model, limit, sampled=answer)
             return render.query_result(outcome, cap)
 
     @server.tool(annotations=_hints("Answer a question with the whole RLM loop", open_world=True))

@@ -200,10 +200,15 @@ class Session:
         except SandboxError:
             return "the sandbox is being restarted"
 
-    async def render(self, prompt: str, over: str | None = None, limit: int | None = None) -> list[str]:
-        """The prompt(s) with their {{expr}} placeholders evaluated in the REPL."""
+    async def render(
+        self, prompt: str, over: str | None = None, limit: int | None = None, into: str | None = None
+    ) -> list[str]:
+        """The prompt(s) with their {{expr}} placeholders evaluated in the REPL.
+
+        `into`, the variable the answers will go to, is checked here, before any call is paid for.
+        """
         repl = await self.repl()
-        rendered = await repl.request("render", template=prompt, over=over, limit=limit)
+        rendered = await repl.request("render", template=prompt, over=over, limit=limit, into=into)
         prompts: list[str] = rendered["prompts"]
         return prompts
 
@@ -222,7 +227,7 @@ class Session:
         `sampled` is an answer the client already gave by MCP sampling (the Resolve/Sample form).
         """
         repl = await self.repl()
-        prompts = await self.render(prompt, over, limit)
+        prompts = await self.render(prompt, over, limit, into)
         started = time.perf_counter()
         done = 0
 

@@ -200,6 +200,9 @@ _PLACEHOLDER = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 def render_prompts(repl: Repl, message: dict[str, Any]) -> dict[str, Any]:
     """The prompt(s) of rlm_query: `{{expr}}` evaluated in the REPL, once or per item of `over`."""
     template = str(message.get("template", ""))
+    into = message.get("into")
+    if into in repl.helper_names:
+        raise UserError(f"into={into!r} would replace the REPL's own `{into}`; store the answers under another name")
     over = message.get("over")
     if not over:
         return {"prompts": [_render(template, repl.namespace, {})]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -23,6 +24,8 @@ def load_litellm() -> ModuleType:
     """Import litellm once, offline and silent."""
     # Without this litellm downloads its model price map from the internet at import time.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # Its records below WARNING go to stdout: the MCP channel of `serve`, the answer of `ask`.
+    logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     import litellm
 
     litellm.telemetry = False

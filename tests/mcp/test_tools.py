@@ -13,6 +13,7 @@ from mcp.types import CallToolResult
 
 from rlm_mcp.config import Settings
 from rlm_mcp.server import build_server
+from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
 
@@ -150,6 +151,25 @@ async def test_query_over_200_items_returns_all_answers_in_order_with_progress(c
     ordered = await call(client, "rlm_exec", code="all(a == f'echo: upper item-{i}' for i, a in enumerate(answers))")
     assert "True" in ordered
     assert len(progress) == 200 and max(progress) == 200
+
+
+@pytest.mark.parametrize("over", ['["a.py", "b.py"]', ["a.py", "b.py"]], ids=["json-in-a-string", "json-list"])
+async def test_query_over_a_json_list_runs_once_per_item(client: Client, over: str | list[str]) -> None:
+    """A list literal the SDK would parse as JSON, or a real JSON list, is taken as the items."""
+    out = await call(client, "rlm_query", prompt="Review {{item}}", over=over, into="reviews")
+    assert "stored 2 answer(s)" in out
+    assert "['echo: Review a.py', 'echo: Review b.py']" in await call(client, "rlm_exec", code="reviews")
+
+
+@pytest.mark.parametrize("into", ["grep", "chunks"])
+async def test_query_into_a_name_of_the_repl_is_refused_before_any_call(
+    client: Client, sample_repo: Path, openai_server: OpenAIServer, into: str
+) -> None:
+    """Answers never overwrite a helper or a context name, and nothing is spent finding that out."""
+    await call(client, "rlm_load_context", source=str(sample_repo))
+    assert "store the answers under another name" in await call_error(client, "rlm_query", prompt="hi", into=into)
+    assert openai_server.requests == 0
+    assert "<class 'list'>" in await call(client, "rlm_exec", code="type(chunks)")
 
 
 async def test_query_over_chunks_appends_the_chunk_text(client: Client, sample_repo: Path) -> None:
