@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _leaf_errors(error: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups, as the server's task groups wrap them."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaf_errors(inner)]
+    return [error]
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -131,8 +138,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     try:
         sys.exit(args.run(args))
-    except RLMError as exc:
-        print(f"rlm-mcp: {exc}", file=sys.stderr)
+    except (RLMError, BaseExceptionGroup) as exc:
+        errors = _leaf_errors(exc)
+        if not all(isinstance(error, RLMError) for error in errors):
+            raise
+        for error in errors:
+            print(f"rlm-mcp: {error}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

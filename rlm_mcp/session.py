@@ -142,7 +142,11 @@ class Session:
         self.corpus = corpus
         await repl.request("load", context=self._payload(repl))
         manifest = corpus.manifest()
-        manifest["sandbox"] = {"backend": self.backend.name, "context_path": self._context_path(repl)}
+        manifest["sandbox"] = {
+            "backend": self.backend.name,
+            "isolation": self.backend.isolation,
+            "context_path": self._context_path(repl),
+        }
         if notes:
             manifest["notes"] = notes
         return manifest

@@ -1,4 +1,4 @@
-"""`rlm-mcp doctor`: what a user runs when something is off, so it must say where everything goes."""
+"""The `rlm-mcp` command when something is off: doctor says where everything goes, errors say what to do."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import subprocess
 from pathlib import Path
 
 
-def doctor(tmp_path: Path, *flags: str) -> str:
-    """The installed command's report, with no RLM_* variables of the test process leaking in."""
+def rlm_mcp(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The installed command, with no RLM_* variables of the test process leaking in."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("RLM_")}
-    command = ["rlm-mcp", "doctor", "--backend", "local", "--cache-dir", str(tmp_path), *flags]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, check=True)
+    command = ["rlm-mcp", *arguments, "--cache-dir", str(tmp_path)]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=60, env=environment, stdin=subprocess.DEVNULL, check=False
+    )
+
+
+def doctor(tmp_path: Path, *flags: str) -> str:
+    done = rlm_mcp(tmp_path, "doctor", "--backend", "local", *flags)
+    assert done.returncode == 0, done.stderr
     return done.stdout
 
 
@@ -27,3 +34,11 @@ def test_doctor_without_a_model_says_how_to_set_one(tmp_path: Path) -> None:
     """No model: the report names the flag and the variable to set."""
     report = doctor(tmp_path)
     assert "no model configured" in report and "--model / RLM_MODEL" in report
+
+
+def test_serve_without_its_sandbox_prints_the_fix_not_a_traceback(tmp_path: Path) -> None:
+    """`serve --backend docker` with no usable engine or image exits 2 with one line saying what to do."""
+    done = rlm_mcp(tmp_path, "serve", "--backend", "docker", "--image", "rlm-mcp-missing:none")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "rlm-mcp: " in done.stderr and ("rlm-mcp sandbox build" in done.stderr or "--backend local" in done.stderr)
