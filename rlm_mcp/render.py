@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rlm_mcp.session import Session
 
 _PREVIEW_ANSWERS = 5
-_CHUNK_ROWS = 5000
+_TABLE_NOTICE_ROOM = 80
 
 
 def output_cap(requested: int | None, default: int) -> int:
@@ -120,15 +120,18 @@ def manifest_json(session: Session) -> str:
     return json.dumps(session.corpus.manifest(), indent=1)
 
 
-def chunk_table(session: Session) -> str:
-    """id, path:lines, kind, symbol, tokens, one chunk a line; capped, with a pointer to `chunks`."""
+def chunk_table(session: Session, cap: int) -> str:
+    """id, path:lines, kind, symbol, tokens, one chunk a line, whole rows up to `cap` characters."""
     if session.corpus is None:
         return "no context loaded: call rlm_load_context first"
     chunks = session.corpus.chunks
     rows = ["id\twhere\tkind\tsymbol\ttokens"]
-    rows += [
-        f"{c.id}\t{c.path}:{c.start_line}-{c.end_line}\t{c.kind}\t{c.symbol}\t{c.tokens}" for c in chunks[:_CHUNK_ROWS]
-    ]
-    if len(chunks) > _CHUNK_ROWS:
-        rows.append(f"... {len(chunks) - _CHUNK_ROWS:,} more chunks: use `chunks` in rlm_exec")
+    room = cap - _TABLE_NOTICE_ROOM - len(rows[0])
+    for shown, c in enumerate(chunks):
+        row = f"{c.id}\t{c.path}:{c.start_line}-{c.end_line}\t{c.kind}\t{c.symbol}\t{c.tokens}"
+        room -= len(row) + 1
+        if room < 0:
+            rows.append(f"... {len(chunks) - shown:,} more chunks: list them with `chunks` in rlm_exec")
+            break
+        rows.append(row)
     return "\n".join(rows)

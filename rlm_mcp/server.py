@@ -351,7 +351,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         """The chunk list of a session's context: id, path:lines, kind, symbol, tokens (capped)."""
         with _as_tool_errors():
             target = _sessions(ctx).get(session, create=False)
-            return render.chunk_table(target)
+            return render.chunk_table(target, cap_default)
 
     @server.prompt(name="rlm_strategy")
     def rlm_strategy(question: str = "") -> str:

@@ -225,6 +225,19 @@ async def test_resources_give_manifest_and_chunks(client: Client, sample_repo: P
     assert "pkg/shapes.py:" in getattr(chunks.contents[0], "text", "")
 
 
+async def test_chunk_resource_is_capped_in_whole_rows(
+    server_settings: Callable[..., Settings], sample_repo: Path
+) -> None:
+    """A context with more chunks than fit gets whole rows up to the output cap, then where to find the rest."""
+    (sample_repo / "many.py").write_text("".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(400)))
+    async with Client(build_server(server_settings(max_output_chars=1000, chunk_tokens=50))) as client:
+        await call(client, "rlm_load_context", source=str(sample_repo))
+        table = getattr((await client.read_resource("rlm://default/chunks")).contents[0], "text", "")
+    assert len(table) <= 1000
+    assert table.splitlines()[-1].endswith("more chunks: list them with `chunks` in rlm_exec")
+    assert all(row.count("\t") == 4 for row in table.splitlines()[:-1])
+
+
 async def test_strategy_prompt_teaches_the_rlm_loop(client: Client) -> None:
     """The prompt covers probing, partitioning, batching, variables, verification and citations."""
     prompt = await client.get_prompt("rlm_strategy", {"question": "where is auth?"})
