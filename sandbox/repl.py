@@ -247,7 +247,10 @@ def limit_memory(argv: list[str]) -> None:
         import resource
 
         limit = int(argv[argv.index("--limit-memory") + 1])
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError) as exc:  # macOS may refuse it: run unlimited rather than not at all
+            print(f"rlm sandbox: no memory limit ({exc})", file=sys.stderr)
 
 
 def main() -> None:
