@@ -7,6 +7,7 @@ always relative to the root, and only files of the manifest can be read.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 from collections import OrderedDict
@@ -155,7 +156,22 @@ class Store:
             return self.text_bytes
         assert self.root is not None
         full = posixpath.join(self.root, path)
-        return self._cache.get(path, lambda: _read_inside(self.root or "", full))
+        return self._cache.get(path, lambda: self._unchanged(path, _read_inside(self.root or "", full)))
+
+    def _unchanged(self, path: str, data: bytes) -> bytes:
+        """`data` if it is what was indexed; chunk ranges and line numbers of an edited file would lie."""
+        indexed = self.files[path]
+        if len(data) != indexed.size or content_sha(data) != indexed.sha:
+            raise ContextError(
+                f"{path} changed since the context was loaded ({indexed.size:,} bytes then, {len(data):,} now): "
+                "call rlm_load_context again to re-index it (only changed files are re-parsed; variables stay)"
+            )
+        return data
+
+
+def content_sha(data: bytes) -> str:
+    """The host's content hash (rlm_mcp/corpus/partition.py), to tell an indexed file from an edited one."""
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def _read_inside(root: str, full: str) -> bytes:

@@ -47,7 +47,7 @@ def estimate_tokens(size: int) -> int:
 
 
 def content_sha(data: bytes) -> str:
-    """A short content hash (64 bits, hex) that identifies a file version."""
+    """A short content hash (64 bits, hex) that identifies a file version; sandbox/context.py must agree."""
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 

@@ -120,6 +120,19 @@ async def test_helpers_before_loading_say_to_load_first(client: Client) -> None:
     )
 
 
+@pytest.mark.parametrize("edit", ["longer", "same-size"])
+async def test_a_file_edited_after_loading_asks_for_a_reload(client: Client, sample_repo: Path, edit: str) -> None:
+    """Chunks and line numbers of an edited file would be wrong: the agent is told to reload, which fixes it."""
+    await call(client, "rlm_load_context", source=str(sample_repo))
+    shapes = sample_repo / "pkg" / "shapes.py"
+    text = shapes.read_text()
+    shapes.write_text(text + "# edited\n" if edit == "longer" else text.replace("3.14", "3.15"))
+    stale = await call(client, "rlm_exec", code="grep('area')")
+    assert "pkg/shapes.py changed since the context was loaded" in stale and "rlm_load_context" in stale
+    await call(client, "rlm_load_context", source=str(sample_repo))
+    assert "pkg/shapes.py:2" in await call(client, "rlm_exec", code="grep('area')")
+
+
 async def test_invalid_regex_in_grep_is_explained(client: Client, sample_repo: Path) -> None:
     """A bad pattern comes back as a clear message, not a traceback from the server."""
     await call(client, "rlm_load_context", source=str(sample_repo))
