@@ -56,6 +56,7 @@ RESULTS: dict[str, Any] = {
         "overhead_ms": 3.5,
         "raw_http_ms": 0.9,
         "litellm_ms": 3.0,
+        "broker_ms": 3.4,
     },
     "memory": {
         "tokens": 1_000_000,
