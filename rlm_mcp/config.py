@@ -54,6 +54,9 @@ class Settings:
         3.0, "RLM_INTERRUPT_GRACE", "seconds an interrupted exec gets to stop before the sandbox is restarted"
     )
     start_timeout_s: float = _setting(30.0, "RLM_START_TIMEOUT", "seconds a new sandbox gets to report ready")
+    max_sessions: int = _setting(
+        8, "RLM_MAX_SESSIONS", "sessions (each a sandbox with the limits above) one server keeps at once"
+    )
     max_output_chars: int = _setting(
         20_000,
         "RLM_MAX_OUTPUT_CHARS",

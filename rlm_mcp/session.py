@@ -362,6 +362,11 @@ class Sessions:
             raise RLMError(f"unknown session {name!r} (sessions: {known}); rlm_load_context creates one")
         if not _SESSION_NAME.match(name):
             raise RLMError(f"invalid session name {name!r}: use 1-64 letters, digits, '_', '-' or '.'")
+        if len(self._sessions) >= self.settings.max_sessions:
+            raise RLMError(
+                f"{len(self._sessions)} sessions are open ({', '.join(self.names())}), the most this server keeps "
+                f"(RLM_MAX_SESSIONS): reuse one, or free one with rlm_reset(session=..., scope='session')"
+            )
         session = self._sessions[name] = Session(name, self.settings, self.backend, self._tasks)
         return session
 

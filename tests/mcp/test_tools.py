@@ -229,6 +229,19 @@ async def test_sessions_are_independent(client: Client, sample_repo: Path) -> No
     assert "'other text'" in await call(client, "rlm_exec", code="context", session="two")
 
 
+async def test_sessions_beyond_the_limit_are_refused_until_one_is_reset(
+    server_settings: Callable[..., Settings],
+) -> None:
+    """A runaway agent cannot open sandbox after sandbox: past the limit it is told how to free one."""
+    async with Client(build_server(server_settings(max_sessions=2))) as client:
+        await call(client, "rlm_exec", code="1", session="one")
+        await call(client, "rlm_exec", code="2", session="two")
+        refused = await call_error(client, "rlm_exec", code="3", session="three")
+        assert "RLM_MAX_SESSIONS" in refused and "one, two" in refused and "rlm_reset" in refused
+        await call(client, "rlm_reset", session="one", scope="session")
+        assert "3" in await call(client, "rlm_exec", code="3", session="three")
+
+
 async def test_resources_give_manifest_and_chunks(client: Client, sample_repo: Path) -> None:
     """The manifest and chunk list are readable as resources."""
     await call(client, "rlm_load_context", source=str(sample_repo))
