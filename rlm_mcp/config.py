@@ -98,6 +98,9 @@ class Settings:
     max_tokens: int | None = _setting(None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)")
     max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD")
     llm_cache: bool = _setting(True, "RLM_LLM_CACHE", "answer repeated deterministic sub-calls from the disk cache")
+    llm_cache_max_mb: int = _setting(
+        512, "RLM_LLM_CACHE_MAX_MB", "past this size the sub-call cache drops its oldest answers"
+    )
     # -- rlm_ask: the server runs the RLM loop
     root_model: str | None = _setting(None, "RLM_ROOT_MODEL", "litellm model that drives rlm_ask (default: --model)")
     ask_max_iterations: int = _setting(12, "RLM_ASK_MAX_ITERATIONS", "root turns (code runs) of one rlm_ask")
@@ -176,6 +179,7 @@ class Settings:
             max_tokens=self.max_tokens,
             max_cost_usd=self.max_cost_usd,
             cache=self.llm_cache,
+            cache_max_bytes=self.llm_cache_max_mb * 1_000_000,
         )
 
     def load_options(

@@ -55,7 +55,9 @@ class Broker:
         self._sampler = sampler
         self._limiter = anyio.CapacityLimiter(config.concurrency)
         self._pacer = StartPacer(config.start_interval_s)
-        self._cache = ResponseCache(cache_dir) if config.cache and cache_dir is not None else None
+        self._cache = (
+            ResponseCache(cache_dir, config.cache_max_bytes) if config.cache and cache_dir is not None else None
+        )
 
     async def query(self, prompt: Prompt, *, model: str | None = None, cache: bool = True, **params: Any) -> Completion:
         """One sub-call; raises BudgetExceeded, ModelNotConfigured or LLMError when it cannot be answered."""

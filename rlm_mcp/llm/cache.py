@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rlm_mcp.llm.results import Message, Reply
+
+log = logging.getLogger(__name__)
 
 _KEY_VERSION = 1
 """Bump when the key or the stored value changes shape, so old rows are never misread."""
@@ -42,7 +45,7 @@ def cache_key(model: str, api_base: str | None, messages: Sequence[Message], par
 class ResponseCache:
     """One sqlite file under ``directory``, shared safely by every broker that opens it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, max_bytes: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "llm-responses.sqlite3"
         # Autocommit: every insert is its own short transaction, so other sessions never wait long.
@@ -54,6 +57,29 @@ class ResponseCache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
         )
+        if max_bytes is not None and self.path.stat().st_size > max_bytes:
+            self._keep_newest(max_bytes * 3 // 4)
+
+    def _keep_newest(self, budget: int) -> None:
+        """Drop the oldest answers so the rest fit in about ``budget`` bytes, then give the space back.
+
+        Best effort: another process holding the file busy only postpones it to the next open.
+        """
+        kept, cutoff = 0, None
+        rows = self._db.execute("SELECT created, length(key) + length(value) FROM responses ORDER BY created DESC")
+        for created, size in rows:
+            kept += size
+            if kept > budget:
+                cutoff = created
+                break
+        rows.close()
+        try:
+            if cutoff is not None:
+                self._db.execute("DELETE FROM responses WHERE created <= ?", (cutoff,))
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # in WAL mode the file shrinks only here
+        except sqlite3.OperationalError as exc:
+            log.warning("the sub-call cache %s could not be trimmed now: %s", self.path, exc)
 
     def get(self, key: str) -> Reply | None:
         """The stored reply for ``key``, if any."""

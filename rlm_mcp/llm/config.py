@@ -43,6 +43,8 @@ class BrokerConfig:
     """Spend per session in US dollars, as priced by litellm; None = unlimited."""
     cache: bool = True
     """Answer repeated deterministic requests from the on-disk cache."""
+    cache_max_bytes: int = 512_000_000
+    """Past this size the cache file drops its oldest answers (checked when a broker opens it)."""
     sampling_max_tokens: int = 4096
     """``max_tokens`` sent with MCP sampling requests, which require one."""
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rlm_mcp.llm import Broker
+from rlm_mcp.llm.cache import ResponseCache
+from rlm_mcp.llm.results import Reply
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
@@ -76,3 +79,17 @@ async def test_failures_are_not_cached(make_broker: Callable[..., Broker], opena
     await broker.batch(["flaky [[500]]"], max_tokens=5)
     await broker.query("flaky [[500]]", max_tokens=5)
     assert openai_server.requests_for("flaky [[500]]") == 2
+
+
+def test_an_oversized_cache_keeps_its_newest_answers(tmp_path: Path) -> None:
+    """Opened past its size cap, the cache drops the oldest answers and shrinks below the cap."""
+    cache = ResponseCache(tmp_path)
+    for i in range(400):
+        cache.put(f"key-{i:03d}", Reply(text="x" * 5_000, prompt_tokens=1, completion_tokens=1, cost_usd=None))
+    cache.close()
+    cap = 1_000_000
+    assert cache.path.stat().st_size > cap
+    trimmed = ResponseCache(tmp_path, max_bytes=cap)
+    assert cache.path.stat().st_size <= cap
+    assert trimmed.get("key-399") is not None and trimmed.get("key-000") is None
+    trimmed.close()
