@@ -162,9 +162,10 @@ class Store:
         """`data` if it is what was indexed; chunk ranges and line numbers of an edited file would lie."""
         indexed = self.files[path]
         if len(data) != indexed.size or content_sha(data) != indexed.sha:
+            how = f"{indexed.size:,} bytes then, {len(data):,} now" if len(data) != indexed.size else "same size"
             raise ContextError(
-                f"{path} changed since the context was loaded ({indexed.size:,} bytes then, {len(data):,} now): "
-                "call rlm_load_context again to re-index it (only changed files are re-parsed; variables stay)"
+                f"{path} changed since the context was loaded ({how}): call rlm_load_context again to "
+                "re-index it (only changed files are re-parsed; variables stay)"
             )
         return data
 

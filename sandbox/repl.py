@@ -24,6 +24,7 @@ from typing import Any
 
 import helpers
 from bounded import CapturedText, bounded_repr, clip
+from context import ContextError
 from host import HostLink
 from protocol import FrameError, FrameReader, FrameWriter
 
@@ -206,10 +207,10 @@ RUNTIME_DIR = os.path.dirname(THIS_FILE)
 def describe_error(exc: BaseException, message: str) -> dict[str, Any]:
     """Type, message and a traceback that shows the user's frames, not the runtime's.
 
-    A UserError (a helper refusing bad input, with the fix in its message) hides the helpers'
-    frames too; any other error keeps them, as they tell which helper failed.
+    A UserError or ContextError (a helper refusing bad input or a stale file, with the fix in its
+    message) hides the helpers' frames too; any other error keeps them, as they tell which helper failed.
     """
-    explained = isinstance(exc, helpers.UserError)
+    explained = isinstance(exc, helpers.UserError | ContextError)
 
     def shown(frame: traceback.FrameSummary) -> bool:
         path = os.path.abspath(frame.filename)

@@ -129,6 +129,7 @@ async def test_a_file_edited_after_loading_asks_for_a_reload(client: Client, sam
     shapes.write_text(text + "# edited\n" if edit == "longer" else text.replace("3.14", "3.15"))
     stale = await call(client, "rlm_exec", code="grep('area')")
     assert "pkg/shapes.py changed since the context was loaded" in stale and "rlm_load_context" in stale
+    assert "context.py" not in stale  # the user's line, not the runtime's frames
     await call(client, "rlm_load_context", source=str(sample_repo))
     assert "pkg/shapes.py:2" in await call(client, "rlm_exec", code="grep('area')")
 
