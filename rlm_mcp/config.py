@@ -135,6 +135,8 @@ class Settings:
     def validate(self) -> None:
         if self.backend not in get_args(BackendName):
             raise ConfigError(f"backend must be one of auto, docker, local; got {self.backend!r} (RLM_BACKEND)")
+        if self.max_sessions < 1:
+            raise ConfigError(f"max_sessions must be at least 1; got {self.max_sessions} (RLM_MAX_SESSIONS)")
         if not 0 < self.max_output_chars <= HARD_MAX_OUTPUT_CHARS:
             raise ConfigError(f"max_output_chars must be in 1..{HARD_MAX_OUTPUT_CHARS} (RLM_MAX_OUTPUT_CHARS)")
 
