@@ -46,11 +46,12 @@ async def test_tools_are_listed_with_descriptions_and_annotations(client: Client
 
 
 async def test_load_returns_the_manifest_not_the_content(client: Client, sample_repo: Path) -> None:
-    """The manifest counts files and tells what was skipped; no file text comes back."""
+    """The manifest counts files, tells what was skipped and how isolated the sandbox is; no file text comes back."""
     manifest = json.loads(await call(client, "rlm_load_context", source=str(sample_repo)))
     assert manifest["files"] == 5
     assert "sk-secret" not in json.dumps(manifest)
     assert set(manifest["languages"]) >= {"python", "javascript", "markdown"}
+    assert manifest["sandbox"]["isolation"].startswith("NONE")  # these tests run on the local backend
 
 
 async def test_loaded_context_is_usable_from_exec(client: Client, sample_repo: Path) -> None:
