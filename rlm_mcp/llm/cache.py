@@ -43,7 +43,10 @@ def cache_key(model: str, api_base: str | None, messages: Sequence[Message], par
 
 
 class ResponseCache:
-    """One sqlite file under ``directory``, shared safely by every broker that opens it."""
+    """One sqlite file under ``directory``, shared safely by every broker that opens it.
+
+    Opened past ``max_bytes`` (None: no bound), it first drops its oldest answers down to 3/4 of it.
+    """
 
     def __init__(self, directory: Path, max_bytes: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
