@@ -50,6 +50,9 @@ class Settings:
     pids: int = _setting(256, "RLM_PIDS", "process/thread limit of one sandbox")
     scratch: str = _setting("256m", "RLM_SCRATCH", "size of the sandbox's writable /tmp (tmpfs)")
     exec_timeout_s: float = _setting(120.0, "RLM_EXEC_TIMEOUT", "default time limit of one exec, in seconds")
+    request_timeout_s: float = _setting(
+        60.0, "RLM_REQUEST_TIMEOUT", "seconds the sandbox gets to answer any other request (load, vars, render)"
+    )
     interrupt_grace_s: float = _setting(
         3.0, "RLM_INTERRUPT_GRACE", "seconds an interrupted exec gets to stop before the sandbox is restarted"
     )

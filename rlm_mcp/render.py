@@ -34,28 +34,71 @@ def clip(text: str, cap: int, where: str) -> str:
     return text[:head] + notice + (text[len(text) - tail :] if tail else "")
 
 
+_NOTICE_ROOM = 200
+"""Characters kept free for each part's cut notice."""
+
+
+class _Part:
+    """One stream of an exec result: what the sandbox sent, its true length, how to page through it."""
+
+    def __init__(self, label: str, head: str, total: int, page: str) -> None:
+        self.label, self.head, self.total, self.page = label, head, max(total, len(head)), page
+
+    def render(self, room: int) -> str:
+        shown = self.head[:room]
+        if len(shown) >= self.total:
+            return f"[{self.label}]\n{shown.rstrip()}"
+        next_call = self.page.format(start=len(shown), end=len(shown) + max(room, 1000))
+        notice = f"... [{self.label}: showing chars 0-{len(shown):,} of {self.total:,}; next: {next_call}]"
+        return f"[{self.label}]\n{shown}\n{notice}"
+
+
 def exec_result(result: ExecResult, cap: int) -> str:
-    """stdout, stderr, value, error and what changed, as one bounded text."""
-    parts = []
-    if result.stdout:
-        parts.append(f"[stdout]\n{result.stdout.rstrip()}")
-    if result.stderr:
-        parts.append(f"[stderr]\n{result.stderr.rstrip()}")
-    if result.value is not None:
-        parts.append(f"[value]\n{result.value}")
+    """stdout, stderr, value, error and what changed, as one text of at most `cap` characters.
+
+    Only here is anything cut (the sandbox sends heads with their true lengths), and a cut part
+    names the exact call that shows what comes next.
+    """
+    parts = [
+        part
+        for part in (
+            _Part("stdout", result.stdout, result.stdout_chars, "print(_stdout[{start}:{end}])"),
+            _Part("stderr", result.stderr, result.stderr_chars, "print(_stderr[{start}:{end}])"),
+            _Part(
+                "value", result.value or "", result.value_chars, "the value is in `_`: print(repr(_)[{start}:{end}])"
+            ),
+        )
+        if part.head or (part.label == "value" and result.value is not None)
+    ]
+    fixed = []
     if result.error is not None:
         headline = f"[error] {result.error['type']}: {result.error['message']}"
         if result.timed_out:
             headline += " (time limit reached; raise timeout_s if the work needs longer)"
-        parts.append(f"{headline}\n{result.error.get('traceback', '').rstrip()}")
+        error = f"{headline}\n{result.error.get('traceback', '').rstrip()}"
+        fixed.append(error if len(error) <= cap // 2 else error[: cap // 2 - 40] + "\n... [error cut]")
     footer = [f"{result.elapsed_s * 1000:.1f} ms"]
     if result.changed:
         footer.insert(0, "changed: " + ", ".join(result.changed[:30]) + (" ..." if len(result.changed) > 30 else ""))
     if result.deleted:
-        footer.insert(1, "deleted: " + ", ".join(result.deleted[:30]))
-    parts.append("(" + " | ".join(footer) + ")")
-    body = "\n".join(parts) if len(parts) > 1 else "(no output)\n" + parts[0]
-    return clip(body, cap, "the full stdout is in `_stdout` and the last value in `_`; print slices of them")
+        footer.insert(1, "deleted: " + ", ".join(result.deleted[:30]) + (" ..." if len(result.deleted) > 30 else ""))
+    fixed.append("(" + " | ".join(footer) + ")")
+    room = cap - sum(len(text) + 1 for text in fixed) - len(parts) * (_NOTICE_ROOM + 12)
+    rendered = [part.render(share) for part, share in zip(parts, _shares([p.total for p in parts], room), strict=True)]
+    body = "\n".join(rendered + fixed) if parts else "(no output)\n" + "\n".join(fixed)
+    return body if len(body) <= cap else body[: cap - 20] + "\n... [cut]"
+
+
+def _shares(sizes: list[int], room: int) -> list[int]:
+    """Split `room` characters between parts of these sizes: small ones whole, the rest evenly."""
+    shares = [0] * len(sizes)
+    left, pending = max(room, 0), sorted(range(len(sizes)), key=lambda i: sizes[i])
+    while pending:
+        even = left // len(pending)
+        index = pending.pop(0)
+        shares[index] = min(sizes[index], even)
+        left -= shares[index]
+    return shares
 
 
 def usage_line(usage: dict[str, Any]) -> str:

@@ -7,19 +7,20 @@ sandbox restarted, and the caller is told plainly that the state is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
 
+from rlm_mcp._sandbox import wire
 from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
-from rlm_mcp.backends.channel import Channel, ChannelClosed, RemoteError, RequestHandler
+from rlm_mcp.backends.channel import Call, Channel, ChannelClosed, RemoteError, RequestHandler
 from rlm_mcp.config import Settings
-from rlm_mcp.errors import SandboxError, SandboxRestarted
+from rlm_mcp.errors import ProtocolError, SandboxError, SandboxRestarted
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +28,8 @@ RestartHook = Callable[["ReplClient"], Awaitable[str]]
 """Runs after a restart (re-attaching the context); returns a note for the error message."""
 
 
-@dataclass(frozen=True)
-class ExecResult:
-    """What one exec produced, already bounded by the sandbox."""
-
-    stdout: str = ""
-    stdout_chars: int = 0
-    stderr: str = ""
-    stderr_chars: int = 0
-    value: str | None = None
-    error: dict[str, str] | None = None
-    elapsed_s: float = 0.0
-    changed: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    timed_out: bool = False
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any], timed_out: bool = False) -> ExecResult:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, timed_out=timed_out)
+ExecResult = wire.ExecReport
+"""What one exec produced, already bounded by the sandbox (the wire record itself)."""
 
 
 class ReplClient:
@@ -108,39 +92,59 @@ class ReplClient:
             )
         self.started_in_s = time.perf_counter() - started
 
-    async def request(self, op: str, **payload: Any) -> Any:
-        """Any operation of the runtime, e.g. vars; restarts and reports a dead sandbox."""
+    async def request(self, op: str, *, timeout_s: float | None = None, **payload: Any) -> Any:
+        """One operation of the runtime (wire.Op), answered within its deadline or interrupted.
+
+        A reply that does not come in time interrupts the runtime (variables survive); one that
+        still does not come restarts the sandbox, and the caller is told what was lost.
+        """
         channel = await self._ensure_alive()
+        deadline = self._settings.request_timeout_s if timeout_s is None else timeout_s
+        late = False
         try:
-            return await channel.request(op, **payload)
+            call = await channel.send_request(op, **payload)
+            with anyio.move_on_after(deadline):
+                return await call.result()
+            late = True
+            return await self._interrupt_and_wait(channel, call, f"the {op} request got no reply within {deadline:g}s")
         except ChannelClosed:
             await self._restart_and_raise("during this call", channel)
         except RemoteError as exc:
+            if late:
+                raise SandboxError(
+                    f"the {op} request took longer than {deadline:g}s and was interrupted; your variables are intact"
+                ) from None
             raise SandboxError(f"{exc.kind}: {exc}") from None
+        raise AssertionError("unreachable")
 
     async def exec(self, code: str, timeout_s: float | None = None, max_chars: int | None = None) -> ExecResult:
         """Run code; on timeout interrupt it, and restart the sandbox if it will not stop."""
         channel = await self._ensure_alive()
         timeout = self._settings.exec_timeout_s if timeout_s is None else timeout_s
         try:
-            call = await channel.send_request("exec", code=code, max_chars=max_chars)
+            call = await channel.send_request(wire.Op.EXEC, code=code, max_chars=max_chars)
             with anyio.move_on_after(timeout):
-                return ExecResult.from_wire(await call.result())
-            return await self._interrupt_and_wait(channel, call, f"the exec hit its {timeout:g}s time limit")
+                return _report(await call.result())
+            return _report(
+                await self._interrupt_and_wait(channel, call, f"the exec hit its {timeout:g}s time limit"),
+                timed_out=True,
+            )
         except ChannelClosed:
             await self._restart_and_raise("during this exec", channel)
         except anyio.get_cancelled_exc_class():
             # The client gave up on the call: stop the code too, without waiting for it.
             with anyio.CancelScope(shield=True), anyio.move_on_after(1):
-                await channel.notify("interrupt")
+                await channel.notify(wire.Op.INTERRUPT)
             raise
         raise AssertionError("unreachable")
 
-    async def _interrupt_and_wait(self, channel: Channel, call: Any, why: str) -> ExecResult:
-        await channel.notify("interrupt")
+    async def _interrupt_and_wait(self, channel: Channel, call: Call, why: str) -> Any:
+        """Interrupt what the runtime is doing and wait a grace period for `call`'s reply, else restart."""
+        await channel.notify(wire.Op.INTERRUPT)
         grace = self._settings.interrupt_grace_s
         with anyio.move_on_after(grace):
-            return ExecResult.from_wire(await call.result(), timed_out=True)
+            return await call.result()
+        channel.forget(call)
         await self._restart_and_raise(
             f"after {why}, the code ignored the interrupt for {grace:g}s (stuck in C code, e.g. a catastrophic regex)",
             channel,
@@ -150,7 +154,7 @@ class ReplClient:
 
     async def ping(self) -> dict[str, Any]:
         """Liveness and whether an exec is running; answered even while one is."""
-        result: dict[str, Any] = await self.request("ping")
+        result: dict[str, Any] = await self.request(wire.Op.PING)
         return result
 
     async def _ensure_alive(self) -> Channel:
@@ -197,7 +201,7 @@ class ReplClient:
                 return
             if channel is not None and not channel.closed.is_set():
                 with anyio.move_on_after(2):
-                    await channel.notify("shutdown")
+                    await channel.send_request(wire.Op.SHUTDOWN)
                     await channel.closed.wait()
             await process.kill()
 
@@ -212,3 +216,12 @@ async def _first_of(*waits: Callable[[], Awaitable[Any]]) -> None:
 
         for wait in waits:
             tasks.start_soon(wait_then_stop, wait)
+
+
+def _report(data: Any, timed_out: bool = False) -> ExecResult:
+    """The exec reply as a typed record; a malformed one is a ProtocolError, not a crash."""
+    try:
+        report = wire.ExecReport.from_wire(data)
+    except (wire.WireError, TypeError) as exc:
+        raise ProtocolError(f"the sandbox sent a malformed exec reply ({exc}); run the code again") from None
+    return dataclasses.replace(report, timed_out=True) if timed_out else report

@@ -26,7 +26,7 @@ from rlm_mcp.ask import AskLimits, run_ask, trajectory
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.prompts import STRATEGY
-from rlm_mcp.session import Session, Sessions, running_sessions
+from rlm_mcp.session import Progress, Sessions, running_sessions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,18 +70,13 @@ def _logged(tool: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
     return logged
 
 
-@contextmanager
-def _attached(session: Session, ctx: Context) -> Iterator[None]:
-    """For this call, send the session's progress to the client, and let it sample if it can."""
+def _progress(ctx: Context) -> Progress:
+    """Progress of the current call, sent to its client as MCP progress notifications."""
 
     async def progress(done: int, total: int, message: str) -> None:
         await ctx.report_progress(done, total, message)
 
-    session.progress, session.client_sampler = progress, sampling.mid_call_sampler(ctx)
-    try:
-        yield
-    finally:
-        session.progress = session.client_sampler = None
+    return progress
 
 
 def _over_expression(over: str | list[Any] | None) -> str | None:
@@ -163,7 +158,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         """
         with _as_tool_errors():
             target = _sessions(ctx).get(session)
-            async with target.lock:
+            async with target.use(_progress(ctx)):
                 return await target.load(source, kind, include, exclude, chunk_tokens)
 
     @server.tool(annotations=_hints("Run Python in the REPL"))
@@ -190,9 +185,8 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         with _as_tool_errors():
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.lock:
-                with _attached(target, ctx):
-                    result = await target.exec(code, timeout_s, cap)
+            async with target.use(_progress(ctx), sampling.mid_call_sampler(ctx)):
+                result = await target.exec(code, timeout_s, cap)
             return render.exec_result(result, cap)
 
     @server.tool(annotations=_hints("Ask the sub-LLM", open_world=True))
@@ -231,10 +225,9 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         with _as_tool_errors():
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.lock:
-                with _attached(target, ctx):
-                    answer = sampling.answer_text(sampled) if sampled is not None else None
-                    outcome = await target.query(prompt, _over_expression(over), into, model, limit, sampled=answer)
+            async with target.use(_progress(ctx), sampling.mid_call_sampler(ctx)):
+                answer = sampling.answer_text(sampled) if sampled is not None else None
+                outcome = await target.query(prompt, _over_expression(over), into, model, limit, sampled=answer)
             return render.query_result(outcome, cap)
 
     @server.tool(annotations=_hints("Answer a question with the whole RLM loop", open_world=True))
@@ -284,9 +277,10 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
                 max_cost_usd=max_cost_usd,
             )
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.lock:
-                with _attached(target, ctx):
-                    result = await run_ask(target, question, root_model=root_model, limits=limits, answer_chars=cap)
+            async with target.use(sampler=sampling.mid_call_sampler(ctx)):
+                result = await run_ask(
+                    target, question, root_model=root_model, limits=limits, answer_chars=cap, progress=_progress(ctx)
+                )
             return result.to_dict()
 
     @server.tool(annotations=_hints("Status", read_only=True, idempotent=True))
@@ -332,10 +326,10 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             sessions = _sessions(ctx)
             target = sessions.get(session, create=False)
             if scope == "session":
-                async with target.lock:
+                async with target.use():
                     await sessions.drop(session)
                 return f"session {session!r} closed: sandbox stopped, context and variables dropped"
-            async with target.lock:
+            async with target.use():
                 dropped = await target.reset_variables()
             return f"dropped {len(dropped)} variable(s): {', '.join(dropped) or 'none'}; the context is still loaded"
 

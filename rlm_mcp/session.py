@@ -11,17 +11,20 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import anyio
 from anyio.abc import TaskGroup
 
+from rlm_mcp._sandbox import wire
 from rlm_mcp.backends import Backend, LaunchSpec, open_backend
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
-from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, RLMError, SandboxError
+from rlm_mcp.corpus.partition import BYTES_PER_TOKEN
+from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, ProtocolError, RLMError, SandboxError
 from rlm_mcp.llm import SAMPLING_MODEL, Broker, CallFailure, Completion, Message, Outcome, Sampler
 from rlm_mcp.repl_client import ExecResult, ReplClient
 
@@ -57,33 +60,72 @@ def _single_file(corpus: Corpus) -> Path | None:
 
 def _answer_record(outcome: Outcome) -> dict[str, Any]:
     if isinstance(outcome, CallFailure):
-        return {"ok": False, "type": outcome.error, "error": outcome.message}
-    return {"ok": True, "text": outcome.text}
+        return wire.Answer(False, kind=outcome.error, message=outcome.message).to_wire()
+    return wire.Answer(True, text=outcome.text).to_wire()
+
+
+class SessionClosed(RLMError):
+    """The session was closed (rlm_reset scope='session', or the server stopping) while a call waited for it."""
+
+
+@dataclass(frozen=True)
+class CallHooks:
+    """What the current call lends the session: where progress goes, and the client's sampler if any."""
+
+    progress: Progress | None = None
+    sampler: Sampler | None = None
+
+
+MAX_PARTITION_CHUNKS = 250_000
+"""A re-partition that would make more chunks is refused before any work (a budget of 1 token on MBs)."""
 
 
 class Session:
-    """One named workspace; create through `Sessions.get`."""
+    """One named workspace; create through `Sessions.get`, use through `async with session.use(...)`."""
 
     def __init__(self, name: str, settings: Settings, backend: Backend, tasks: TaskGroup) -> None:
         self.name = name
         self.settings = settings
         self.backend = backend
         self.broker = Broker(settings.broker_config(), Path(settings.cache_dir) / "llm", sampler=self.sample)
-        self.lock = anyio.Lock()
         self.corpus: Corpus | None = None
-        self.progress: Progress | None = None
-        """Set for the duration of a call by whoever wants to hear how far it got."""
-        self.client_sampler: Sampler | None = None
-        """Set for the duration of a call when the caller's client can answer sub-calls (MCP sampling)."""
+        self._lock = anyio.Lock()
+        self._closed = False
+        self._hooks = CallHooks()
         self._tasks = tasks
         self._repl: ReplClient | None = None
         self._mount_root: Path | None = None
         self.created = time.time()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @asynccontextmanager
+    async def use(self, progress: Progress | None = None, sampler: Sampler | None = None) -> AsyncIterator[Session]:
+        """Hold the session for one call (calls on a session run one at a time), lending it the call's hooks.
+
+        A call that waited behind a reset of the whole session is refused instead of starting a
+        sandbox that no one owns.
+        """
+        async with self._lock:
+            if self._closed:
+                raise SessionClosed(
+                    f"session {self.name!r} was closed while this call waited for it (rlm_reset scope='session'); "
+                    "load a context again to start a new one"
+                )
+            self._hooks = CallHooks(progress, sampler)
+            try:
+                yield self
+            finally:
+                self._hooks = CallHooks()
+
     # -- the sandbox -------------------------------------------------------------------------
 
     async def repl(self) -> ReplClient:
         """The session's REPL, started on first use."""
+        if self._closed:
+            raise SessionClosed(f"session {self.name!r} is closed")
         if self._repl is None:
             repl = ReplClient(
                 self.backend, self._launch_spec(), self.settings, self._tasks, self.serve_sandbox, self._reattach
@@ -102,7 +144,7 @@ class Session:
         """After a restart, give the fresh REPL the context again so the next exec just works."""
         if self.corpus is None:
             return ""
-        await repl.request("load", context=self._payload(repl))
+        await repl.request(wire.Op.LOAD, context=self._payload(repl), timeout_s=self.settings.start_timeout_s)
         return " and the context re-attached"
 
     def _payload(self, repl: ReplClient) -> dict[str, Any]:
@@ -116,9 +158,14 @@ class Session:
 
     async def sample(self, messages: Sequence[Message], *, max_tokens: int, temperature: float | None) -> str:
         """The broker's fallback when no model is configured: the current caller's client, if it samples."""
-        if self.client_sampler is None:
+        sampler = self._hooks.sampler
+        if sampler is None:
             raise ModelNotConfigured()
-        return await self.client_sampler(messages, max_tokens=max_tokens, temperature=temperature)
+        return await sampler(messages, max_tokens=max_tokens, temperature=temperature)
+
+    async def _report(self, done: int, total: int, message: str) -> None:
+        if self._hooks.progress is not None:
+            await self._hooks.progress(done, total, message)
 
     # -- tools -------------------------------------------------------------------------------
 
@@ -140,7 +187,7 @@ class Session:
         notes = await self._mount(_single_file(corpus) or corpus.root)
         repl = await self.repl()
         self.corpus = corpus
-        await repl.request("load", context=self._payload(repl))
+        await repl.request(wire.Op.LOAD, context=self._payload(repl), timeout_s=self.settings.start_timeout_s)
         manifest = corpus.manifest()
         manifest["sandbox"] = {
             "backend": self.backend.name,
@@ -171,7 +218,7 @@ class Session:
         self._mount_root = root
         if self._repl is None or self.backend.name == "local":
             return []
-        lost = [row["name"] for row in await self._repl.request("vars")]
+        lost = [row["name"] for row in await self._repl.request(wire.Op.VARS)]
         await self._repl.close()
         self._repl = None
         if not lost:
@@ -190,8 +237,22 @@ class Session:
     async def variables(self) -> list[dict[str, Any]]:
         if self._repl is None:
             return []
-        rows: list[dict[str, Any]] = await self._repl.request("vars")
+        rows: list[dict[str, Any]] = await self._repl.request(wire.Op.VARS)
         return rows
+
+    async def get_variable(self, name: str, max_chars: int) -> str | None:
+        """A variable's text (a str as it is, anything else as its bounded repr), or None when it is not set."""
+        if self._repl is None:
+            return None
+        found = await self._repl.request(wire.Op.GET, name=name, max_chars=max_chars)
+        return str(found["text"]) if found.get("found") else None
+
+    async def delete_variables(self, names: list[str] | None = None) -> list[str]:
+        """Delete the named variables (every user variable when None); the names actually deleted."""
+        if self._repl is None:
+            return []
+        reply = await self._repl.request(wire.Op.DELETE, names=names)
+        return [str(name) for name in reply["deleted"]]
 
     async def _status_variables(self) -> list[dict[str, Any]] | str:
         """Variables for a status report, which must neither wait for a running exec nor restart anything."""
@@ -212,8 +273,12 @@ class Session:
         `into`, the variable the answers will go to, is checked here, before any call is paid for.
         """
         repl = await self.repl()
-        rendered = await repl.request("render", template=prompt, over=over, limit=limit, into=into)
-        prompts: list[str] = rendered["prompts"]
+        rendered = await repl.request(
+            wire.Op.RENDER, template=prompt, over=over, limit=limit, into=into, timeout_s=self.settings.exec_timeout_s
+        )
+        prompts = rendered.get("prompts") if isinstance(rendered, dict) else None
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            raise ProtocolError("the sandbox sent malformed prompts; run rlm_query again")
         return prompts
 
     async def query(
@@ -238,8 +303,7 @@ class Session:
         async def on_item(index: int, outcome: Outcome) -> None:
             nonlocal done
             done += 1
-            if self.progress is not None:
-                await self.progress(done, len(prompts), f"{done}/{len(prompts)} sub-calls answered")
+            await self._report(done, len(prompts), f"{done}/{len(prompts)} sub-calls answered")
 
         if sampled is not None:
             answer = Completion(sampled, SAMPLING_MODEL, 0, 0, 0.0, False, False, 0.0, 1)
@@ -248,7 +312,7 @@ class Session:
         else:
             outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
         answers = [_answer_record(o) for o in outcomes]
-        await repl.request("assign", name=into, answers=answers, single=over is None)
+        await repl.request(wire.Op.ASSIGN, name=into, answers=answers, single=over is None)
         failed = [a for a in answers if not a["ok"]]
         if answers and len(failed) == len(answers):
             first = failed[0]
@@ -259,55 +323,78 @@ class Session:
         return {
             "variable": into,
             "items": len(prompts),
-            "failed": sum(1 for a in answers if not a["ok"]),
+            "failed": len(failed),
             "answers": answers,
             "elapsed_s": round(time.perf_counter() - started, 3),
             "usage": self.broker.usage(),
         }
 
-    # -- requests from the sandbox ------------------------------------------------------------
+    # -- requests from the sandbox (hostile input: every field is checked) --------------------
 
     async def serve_sandbox(self, op: str, payload: dict[str, Any]) -> Any:
         """Answer what code in the sandbox asks the host for: sub-LLM calls and re-partitioning."""
-        if op == "llm":
-            prompts = [str(p) for p in payload.get("prompts", [])]
-            total, done = len(prompts), 0
+        if op == wire.Op.LLM:
+            return await self._serve_llm(payload)
+        if op == wire.Op.PARTITION:
+            return await self._serve_partition(payload)
+        raise ProtocolError(f"the sandbox asked for an unknown operation {op[:64]!r}")
 
-            async def on_item(index: int, outcome: Outcome) -> None:
-                nonlocal done
-                done += 1
-                if self.progress is not None:
-                    await self.progress(done, total, f"llm_batch: {done}/{total} answered")
+    async def _serve_llm(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        prompts = payload.get("prompts")
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            raise ProtocolError("llm requests carry `prompts`, a list of strings")
+        model = payload.get("model")
+        if model is not None and not isinstance(model, str):
+            raise ProtocolError("a sub-call's model must be a string")
+        params = payload.get("params") or {}
+        if not isinstance(params, dict):
+            raise ProtocolError("a sub-call's params must be keyword arguments")
+        total, done = len(prompts), 0
 
-            params = dict(payload.get("params") or {})
-            outcomes = await self.broker.batch(prompts, model=payload.get("model"), on_item=on_item, **params)
-            return [_answer_record(o) for o in outcomes]
-        if op == "partition":
-            if self.corpus is None:
-                raise ContextError("no context is loaded yet: call rlm_load_context first")
-            corpus = self.corpus
+        async def on_item(index: int, outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            await self._report(done, total, f"llm_batch: {done}/{total} answered")
 
-            def rechunk() -> list[list[Any]]:
-                subset = repartition(
-                    corpus,
-                    chunk_tokens=payload.get("chunk_tokens"),
-                    paths=tuple(payload.get("paths") or ()),
-                    languages=tuple(payload.get("languages") or ()),
-                    kinds=tuple(payload.get("kinds") or ()),
-                )
-                rows: list[list[Any]] = subset.chunk_records()["rows"]
-                return rows
+        outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
+        return [_answer_record(o) for o in outcomes]
 
-            return await anyio.to_thread.run_sync(rechunk)
-        raise SandboxError(f"the sandbox asked for an unknown operation {op!r}")
+    async def _serve_partition(self, payload: dict[str, Any]) -> dict[str, Any]:
+        corpus = self.corpus
+        if corpus is None:
+            raise ContextError("no context is loaded yet: call rlm_load_context first")
+        budget = payload.get("chunk_tokens")
+        if budget is not None and (type(budget) is not int or not 50 <= budget <= 1_000_000):
+            raise ContextError("partition(budget=...) takes a whole number of tokens from 50 to 1,000,000")
+        files = payload.get("files")
+        if files is not None and (
+            not isinstance(files, list) or not all(type(i) is int and 0 <= i < len(corpus.files) for i in files)
+        ):
+            raise ProtocolError("partition requests name files by their index in the loaded file list")
+        kinds = payload.get("kinds") or []
+        if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+            raise ContextError("partition(kinds=...) takes a kind or a list of kinds, e.g. ['function', 'class']")
+        chosen = range(len(corpus.files)) if files is None else files
+        selected_bytes = sum(corpus.files[index].size for index in set(chosen))
+        estimate = selected_bytes // (BYTES_PER_TOKEN * (budget or corpus.chunk_tokens))
+        if estimate > MAX_PARTITION_CHUNKS:
+            smallest = -(-selected_bytes // (BYTES_PER_TOKEN * MAX_PARTITION_CHUNKS))
+            raise ContextError(
+                f"that partition would make about {estimate:,} chunks (at most {MAX_PARTITION_CHUNKS:,}): "
+                f"use budget >= {smallest:,} or fewer paths"
+            )
+
+        def rechunk() -> dict[str, Any]:
+            subset = repartition(corpus, chunk_tokens=budget, files=files, kinds=tuple(kinds))
+            return subset.chunk_records()
+
+        return await anyio.to_thread.run_sync(rechunk)
 
     async def status(self) -> dict[str, Any]:
         manifest = self.corpus.manifest() if self.corpus is not None else None
         return {
             "session": self.name,
             "sandbox": {
-                "backend": self.backend.name,
-                "isolation": self.backend.isolation,
                 "running": self._repl is not None and self._repl.alive,
                 "restarts": self._repl.restarts if self._repl else 0,
             },
@@ -317,15 +404,12 @@ class Session:
         }
 
     async def reset_variables(self) -> list[str]:
-        """Drop the user's variables, keep the sandbox and the context."""
-        if self._repl is None:
-            return []
-        names = [row["name"] for row in await self._repl.request("vars")]
-        if names:
-            await self._repl.exec("\n".join(f"del {name}" for name in names))
-        return names
+        """Drop the user's variables, keep the sandbox and the context; the names deleted."""
+        return await self.delete_variables(None)
 
     async def close(self) -> None:
+        """Stop the sandbox and release the cache; calls waiting for the session are then refused."""
+        self._closed = True
         if self._repl is not None:
             await self._repl.close()
             self._repl = None

@@ -7,11 +7,12 @@ always relative to the root, and only files of the manifest can be read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 from collections import OrderedDict
 from typing import Any
+
+import wire
 
 FILE_CACHE_BYTES = 256 * 1024 * 1024
 
@@ -80,19 +81,11 @@ class Chunk:
         "tokens",
     )
 
-    def __init__(self, store: Store, row: list[Any], file: File) -> None:
+    def __init__(self, store: Store, record: wire.ChunkRecord, file: File) -> None:
         self._store = store
-        (
-            self.id,
-            _,
-            self.kind,
-            self.symbol,
-            self.start_line,
-            self.end_line,
-            self.start_byte,
-            self.end_byte,
-            self.tokens,
-        ) = row
+        self.id, self.kind, self.symbol, self.tokens = record.id, record.kind, record.symbol, record.tokens
+        self.start_line, self.end_line = record.start_line, record.end_line
+        self.start_byte, self.end_byte = record.start_byte, record.end_byte
         self.path, self.language = file.path, file.language
 
     @property
@@ -118,8 +111,9 @@ class Symbol:
 
     __slots__ = ("end_line", "kind", "name", "path", "start_line")
 
-    def __init__(self, row: list[Any], file: File) -> None:
-        self.name, self.kind, _, self.start_line, self.end_line = row
+    def __init__(self, record: wire.SymbolRecord, file: File) -> None:
+        self.name, self.kind = record.name, record.kind
+        self.start_line, self.end_line = record.start_line, record.end_line
         self.path = file.path
 
     @property
@@ -133,9 +127,11 @@ class Symbol:
 class Store:
     """Reads file bytes from the mount (or the in-memory text), refusing anything off the manifest."""
 
-    def __init__(self, root: str | None, text: str | None) -> None:
+    def __init__(self, root: str | None, text: str | None, redacted: dict[str, str] | None = None) -> None:
         self.root = root
         self.text_bytes = text.encode() if text is not None else None
+        self._redacted = {path: body.encode() for path, body in (redacted or {}).items()}
+        """Files whose secret lines the host withheld: their real bytes are masked in the mount."""
         self.files: dict[str, File] = {}
         self._cache = _FileCache(FILE_CACHE_BYTES)
 
@@ -154,6 +150,8 @@ class Store:
         path = self.check(path)
         if self.text_bytes is not None:
             return self.text_bytes
+        if path in self._redacted:
+            return self._redacted[path]
         assert self.root is not None
         full = posixpath.join(self.root, path)
         return self._cache.get(path, lambda: self._unchanged(path, _read_inside(self.root or "", full)))
@@ -161,18 +159,13 @@ class Store:
     def _unchanged(self, path: str, data: bytes) -> bytes:
         """`data` if it is what was indexed; chunk ranges and line numbers of an edited file would lie."""
         indexed = self.files[path]
-        if len(data) != indexed.size or content_sha(data) != indexed.sha:
+        if len(data) != indexed.size or wire.content_sha(data) != indexed.sha:
             how = f"{indexed.size:,} bytes then, {len(data):,} now" if len(data) != indexed.size else "same size"
             raise ContextError(
                 f"{path} changed since the context was loaded ({how}): call rlm_load_context again to "
                 "re-index it (only changed files are re-parsed; variables stay)"
             )
         return data
-
-
-def content_sha(data: bytes) -> str:
-    """The host's content hash (rlm_mcp/corpus/partition.py), to tell an indexed file from an edited one."""
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def _read_inside(root: str, full: str) -> bytes:
@@ -206,18 +199,26 @@ class Repository:
         )
 
 
-def build_chunks(store: Store, file_list: list[File], rows: list[list[Any]]) -> list[Chunk]:
-    """Chunk objects from the host's compact rows (column 1 indexes `file_list`)."""
-    return [Chunk(store, row, file_list[row[1]]) for row in rows]
+def build_chunks(store: Store, file_list: list[File], table: Any) -> list[Chunk]:
+    """Chunk objects from the host's chunk table (each record's `file` indexes `file_list`)."""
+    return [Chunk(store, record, _file_at(file_list, record.file)) for record in wire.rows(table, wire.ChunkRecord)]
+
+
+def _file_at(file_list: list[File], index: int) -> File:
+    if type(index) is not int or not 0 <= index < len(file_list):
+        raise wire.WireError(f"a record names file #{index!r}, which the file table does not have")
+    return file_list[index]
 
 
 def load_payload(payload: dict[str, Any]) -> tuple[Any, Store, list[File], list[Chunk], list[Symbol]]:
-    """Turn the host's load frame into (context, store, file list, chunks, symbols)."""
-    store = Store(payload.get("root"), payload.get("text"))
-    file_list = [File(store, *row) for row in payload["files"]["rows"]]
+    """Turn the host's load payload into (context, store, file list, chunks, symbols)."""
+    store = Store(payload.get("root"), payload.get("text"), payload.get("redacted"))
+    file_list = [File(store, *record) for record in wire.rows(payload["files"], wire.FileRecord)]
     store.files.update((f.path, f) for f in file_list)
-    chunks = build_chunks(store, file_list, payload["chunks"]["rows"])
-    symbols = [Symbol(row, file_list[row[2]]) for row in payload["symbols"]["rows"]]
+    chunks = build_chunks(store, file_list, payload["chunks"])
+    symbols = [
+        Symbol(record, _file_at(file_list, record.file)) for record in wire.rows(payload["symbols"], wire.SymbolRecord)
+    ]
     if payload.get("text") is not None:
         context: Any = payload["text"]
     else:

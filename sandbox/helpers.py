@@ -7,19 +7,22 @@ to the host through HostLink.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import wire
 from bounded import bounded_repr
 from context import ContextError, File, Store, build_chunks, load_payload
 from host import HostError
-from search import compile_pattern, grep_texts, select_paths
+from search import compile_pattern, grep_texts
 
 if TYPE_CHECKING:
     from repl import Repl
 
 _PREVIEW_CHARS = 80
+MIN_BUDGET = 50
 
 
 class UserError(Exception):
@@ -51,6 +54,21 @@ class LLMFailure:
 
     def __repr__(self) -> str:
         return f"LLMFailure({self.kind}: {self.message})"
+
+
+def _answer_value(answer: wire.Answer) -> Any:
+    """What user code sees for one sub-call: the text, or an LLMFailure in its slot."""
+    return answer.text if answer.ok else LLMFailure(answer.kind, answer.message)
+
+
+def _path_patterns(paths: Any, helper: str) -> wire.PathPatterns | None:
+    """`paths` as the one pattern dialect (None: every file), or a UserError showing the accepted forms."""
+    if paths is None:
+        return None
+    try:
+        return wire.PathPatterns(paths)
+    except wire.PatternError as exc:
+        raise UserError(f"{helper}(paths=...): {exc}") from None
 
 
 def describe_variables(variables: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,10 +110,12 @@ def install(repl: Repl) -> dict[str, Any]:
         if not items:
             return []
         try:
-            answers = host.request("llm", prompts=items, model=model, params=params)
+            answers = host.request(wire.Op.LLM, prompts=items, model=model, params=params)
         except HostError as exc:
             raise UserError(str(exc)) from None
-        return [a["text"] if a.get("ok") else LLMFailure(a.get("type", "Error"), a["error"]) for a in answers]
+        if not isinstance(answers, list) or len(answers) != len(items):
+            raise UserError("the host's answer to llm_batch did not have one answer per prompt")
+        return [_answer_value(wire.Answer.from_wire(a)) for a in answers]
 
     def llm_query(prompt: str, model: str | None = None, **params: Any) -> str:
         """Ask the sub-LLM one prompt and return its answer; raises on failure."""
@@ -126,15 +146,14 @@ def install(repl: Repl) -> dict[str, Any]:
         fixed: bool = False,
         max_hits: int = 1000,
     ) -> list[Any]:
-        """Regex search over the loaded files (or those matching the `paths` globs) -> hits with path:line."""
+        """Regex search over the loaded files (or those `paths` selects, gitignore style) -> hits with path:line."""
         store = _Loaded.require()
-        import re
-
         try:
             compiled = compile_pattern(re.escape(pattern) if fixed else pattern, ignore_case)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-        selected = select_paths(store.files, paths)
+        selector = _path_patterns(paths, "grep")
+        selected = list(store.files) if selector is None else selector.select(store.files)
         hits, truncated = grep_texts(((p, store.files[p].text) for p in selected), compiled, max_hits)
         if truncated:
             print(f"grep: stopped at max_hits={max_hits}; narrow the pattern or raise max_hits", file=sys.stderr)
@@ -146,19 +165,30 @@ def install(repl: Repl) -> dict[str, Any]:
         languages: list[str] | None = None,
         kinds: list[str] | None = None,
     ) -> list[Any]:
-        """Re-chunk the context with another token budget and/or only some paths, languages or kinds."""
+        """Re-chunk the context with another token budget and/or only some paths, languages or kinds.
+
+        The files are chosen here in the sandbox (gitignore-style `paths`); the host re-parses only those.
+        """
         store = _Loaded.require()
+        if budget is not None and (type(budget) is not int or budget < MIN_BUDGET):
+            raise UserError(f"partition(budget=...) takes a whole number of tokens, at least {MIN_BUDGET}")
+        selector = _path_patterns(paths, "partition")
+        wanted = {languages} if isinstance(languages, str) else set(languages or ())
+        chosen = [
+            index
+            for index, file in enumerate(_Loaded.file_list)
+            if (selector is None or selector.matches(file.path)) and (not wanted or file.language in wanted)
+        ]
         try:
-            rows = host.request(
-                "partition",
+            table = host.request(
+                wire.Op.PARTITION,
                 chunk_tokens=budget,
-                paths=[paths] if isinstance(paths, str) else paths,
-                languages=languages,
-                kinds=kinds,
+                files=chosen,
+                kinds=[kinds] if isinstance(kinds, str) else kinds,
             )
         except HostError as exc:
             raise UserError(str(exc)) from None
-        return build_chunks(store, _Loaded.file_list, rows)
+        return build_chunks(store, _Loaded.file_list, table)
 
     names: dict[str, Any] = {
         "SHOW_VARS": SHOW_VARS,
@@ -206,13 +236,12 @@ def render_prompts(repl: Repl, message: dict[str, Any]) -> dict[str, Any]:
     over = message.get("over")
     if not over:
         return {"prompts": [_render(template, repl.namespace, {})]}
+    limit = message.get("limit")
     try:
-        items = list(eval(compile(over, "<over>", "eval"), repl.namespace))
+        found = iter(eval(compile(str(over), "<over>", "eval"), repl.namespace))
+        items = list(found if limit is None else itertools.islice(found, int(limit)))
     except Exception as exc:
         raise UserError(f"`over` must be a Python expression giving a list; {over!r} raised {exc!r}") from None
-    limit = message.get("limit")
-    if limit is not None:
-        items = items[: int(limit)]
     mentions_item = any("item" in expression for expression in _PLACEHOLDER.findall(template))
     prompts = []
     for index, item in enumerate(items):
@@ -232,9 +261,12 @@ def _render(template: str, namespace: dict[str, Any], local: dict[str, Any]) -> 
     return _PLACEHOLDER.sub(substitute, template)
 
 
-def assign_answers(repl: Repl, message: dict[str, Any]) -> dict[str, Any]:
+def assign_answers(repl: Repl, payload: dict[str, Any]) -> dict[str, Any]:
     """Store rlm_query's answers in a variable: a list (or one value), failures as LLMFailure."""
-    values = [a["text"] if a.get("ok") else LLMFailure(a.get("type", "Error"), a["error"]) for a in message["answers"]]
-    name = str(message["name"])
-    repl.namespace[name] = values[0] if message.get("single") and values else values
+    name = payload.get("name")
+    answers = payload.get("answers")
+    if not isinstance(name, str) or not name.isidentifier() or not isinstance(answers, list):
+        raise UserError("assign takes a variable name and a list of answers")
+    values = [_answer_value(wire.Answer.from_wire(a)) for a in answers]
+    repl.namespace[name] = values[0] if payload.get("single") and values else values
     return {"name": name}

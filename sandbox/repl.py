@@ -1,7 +1,7 @@
 """The persistent REPL server: one long-lived process per session (standard library only).
 
 The host talks to it with length-prefixed JSON frames over this process's own stdin/stdout
-(see protocol.py). User code runs in ONE globals dict on the main thread; a reader thread
+(the contract is wire.py). User code runs in ONE globals dict on the main thread; a reader thread
 keeps listening meanwhile, so pings, interrupts and replies to the sandbox's own requests
 (sub-LLM calls) get through while an exec runs. Run as: python3 -s -E -B repl.py
 """
@@ -23,56 +23,61 @@ from types import CodeType
 from typing import Any
 
 import helpers
+import wire
 from bounded import CapturedText, bounded_repr, clip
 from context import ContextError
 from host import HostLink
-from protocol import FrameError, FrameReader, FrameWriter
 
 DEFAULT_MAX_CHARS = 20_000
 KEEP_CHARS = 8_000_000  # how much of one exec's stdout/stderr stays available in `_stdout`/`_stderr`
 RESULT_NAMES = ("_", "_stdout", "_stderr")
 
 Handler = Callable[[dict[str, Any]], Any]
+"""Serves one request's payload; returns its JSON-able result or raises."""
 
 
 class Repl:
     """The interpreter state and the operations the host can ask of it."""
 
-    def __init__(self, writer: FrameWriter) -> None:
+    def __init__(self, writer: wire.FrameWriter) -> None:
         self.writer = writer
         self.host = HostLink(writer)
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-        self.work: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self.work: queue.SimpleQueue[wire.Request] = queue.SimpleQueue()
         self.executing = False
         self.cell = 0
         self.ops: dict[str, Handler] = {
-            "exec": self.op_exec,
-            "vars": self.op_vars,
-            "load": lambda message: helpers.load_context(self, message["context"]),
-            "render": lambda message: helpers.render_prompts(self, message),
-            "assign": lambda message: helpers.assign_answers(self, message),
+            wire.Op.EXEC: self.op_exec,
+            wire.Op.VARS: lambda _payload: helpers.describe_variables(self.user_variables()),
+            wire.Op.GET: self.op_get,
+            wire.Op.DELETE: self.op_delete,
+            wire.Op.LOAD: lambda payload: helpers.load_context(self, payload["context"]),
+            wire.Op.RENDER: lambda payload: helpers.render_prompts(self, payload),
+            wire.Op.ASSIGN: lambda payload: helpers.assign_answers(self, payload),
         }
         self.helper_names = helpers.install(self)
 
     # -- reader thread -------------------------------------------------------------------------
 
-    def read_loop(self, reader: FrameReader) -> None:
+    def read_loop(self, reader: wire.FrameReader) -> None:
         """Route every incoming frame; exit the process when the host goes away."""
         while True:
             try:
-                message = reader.read()
-            except FrameError as exc:
-                self.reply_error(None, "ProtocolError", f"{exc}; the frame was dropped, the session goes on")
+                raw = reader.read()
+                if raw is None:
+                    os._exit(0)  # stdin closed: the host is gone, nobody needs us any more
+                message = wire.parse(raw)
+            except wire.WireError as exc:
+                self.send(wire.reply_error(None, "ProtocolError", f"{exc}; the frame was dropped, the session goes on"))
                 continue
-            if message is None:
-                os._exit(0)  # stdin closed: the host is gone, nobody needs us any more
-            if "re" in message:
+            if isinstance(message, wire.Reply):
                 self.host.deliver(message)
-            elif message.get("op") == "ping":
+            elif isinstance(message, wire.Notice):
+                if message.op == wire.Op.INTERRUPT:
+                    self.interrupt()
+            elif message.op == wire.Op.PING:
                 self.reply(message, {"pong": True, "busy": self.executing, "pid": os.getpid()})
-            elif message.get("op") == "interrupt":
-                self.interrupt()
-            elif message.get("op") == "shutdown":
+            elif message.op == wire.Op.SHUTDOWN:
                 self.reply(message, {"bye": True})
                 os._exit(0)
             else:
@@ -94,35 +99,52 @@ class Repl:
         """Run queued operations one at a time, forever."""
         while True:
             try:
-                message = self.work.get()
-                self.handle(message)
+                self.handle(self.work.get())
             except KeyboardInterrupt:
                 continue  # a late interrupt that missed its exec
 
-    def handle(self, message: dict[str, Any]) -> None:
-        handler = self.ops.get(message.get("op", ""))
+    def handle(self, message: wire.Request) -> None:
+        handler = self.ops.get(message.op)
         if handler is None:
-            self.reply_error(message, "ProtocolError", f"unknown operation {message.get('op')!r}")
+            self.reply_error(message, "ProtocolError", f"unknown operation {message.op!r}")
             return
         try:
-            self.reply(message, handler(message))
-        except helpers.UserError as exc:
+            self.reply(message, handler(message.payload))
+        except (helpers.UserError, ContextError) as exc:
             self.reply_error(message, type(exc).__name__, str(exc))
+        except KeyboardInterrupt:
+            self.reply_error(message, "Interrupted", f"{message.op} was interrupted; your variables are intact")
         except Exception as exc:
             self.reply_error(message, type(exc).__name__, "".join(traceback.format_exception(exc)))
 
-    def reply(self, message: dict[str, Any], result: Any) -> None:
-        self.writer.write({"re": message.get("id"), "ok": True, "result": result})
+    def reply(self, message: wire.Request, result: Any) -> None:
+        """Answer `message`; a result that cannot be framed becomes an error reply that says so."""
+        try:
+            self.writer.write(wire.reply_ok(message.id, result))
+        except wire.FrameTooLarge as exc:
+            self.reply_error(
+                message,
+                "ReplyTooLarge",
+                f"the {message.op} result is too large to send ({exc}); "
+                "ask for less at once (fewer items, a smaller limit)",
+            )
+        except wire.WireError as exc:
+            self.reply_error(message, "ProtocolError", f"the {message.op} result cannot be sent: {exc}")
 
-    def reply_error(self, message: dict[str, Any] | None, kind: str, text: str) -> None:
-        request_id = message.get("id") if message else None
-        self.writer.write({"re": request_id, "ok": False, "error": {"type": kind, "message": text}})
+    def reply_error(self, message: wire.Request, kind: str, text: str) -> None:
+        self.send(wire.reply_error(message.id, kind, text))
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.writer.write(frame)
 
     # -- operations ----------------------------------------------------------------------------
 
-    def op_exec(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Run one cell; report output, the trailing expression, the error and what changed."""
-        max_chars = int(message.get("max_chars") or DEFAULT_MAX_CHARS)
+    def op_exec(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run one cell; report output heads with their true sizes, the trailing value, the error, what changed."""
+        max_chars = _positive_int(payload.get("max_chars"), DEFAULT_MAX_CHARS)
+        code = payload.get("code")
+        if not isinstance(code, str):
+            raise helpers.UserError("exec needs the code as a string")
         self.cell += 1
         out, err = CapturedText(KEEP_CHARS), CapturedText(KEEP_CHARS)
         before = self.snapshot()
@@ -130,7 +152,7 @@ class Repl:
         value: Any = None
         error = None
         try:
-            body, last = self.compile_cell(message.get("code", ""), f"<cell {self.cell}>")
+            body, last = self.compile_cell(code, f"<cell {self.cell}>")
             value = self.run_captured(body, last, out, err)
         except SyntaxError as exc:
             error = {"type": "SyntaxError", "message": str(exc), "traceback": format_syntax_error(exc)}
@@ -144,19 +166,20 @@ class Repl:
         value_text = None
         if value is not None:
             ns["_"] = value
-            value_text = clip(bounded_repr(value, max_chars), max_chars, "the full value is in `_`")
+            value_text = bounded_repr(value, max_chars)
         changed, deleted = self.diff(before)
-        return {
-            "stdout": clip(ns["_stdout"], max_chars, "the full output is in `_stdout`"),
-            "stdout_chars": out.total_chars,
-            "stderr": clip(ns["_stderr"], max_chars, "the full output is in `_stderr`"),
-            "stderr_chars": err.total_chars,
-            "value": value_text,
-            "error": error,
-            "elapsed_s": round(elapsed, 6),
-            "changed": changed,
-            "deleted": deleted,
-        }
+        return wire.ExecReport(
+            stdout=ns["_stdout"][:max_chars],
+            stdout_chars=out.total_chars,
+            stderr=ns["_stderr"][:max_chars],
+            stderr_chars=err.total_chars,
+            value=None if value_text is None else value_text[:max_chars],
+            value_chars=0 if value_text is None else len(value_text),
+            error=error,
+            elapsed_s=round(elapsed, 6),
+            changed=changed,
+            deleted=deleted,
+        ).to_wire()
 
     def compile_cell(self, code: str, filename: str) -> tuple[CodeType, CodeType | None]:
         """Compile a cell; a trailing expression is compiled apart so its value can be shown."""
@@ -188,8 +211,25 @@ class Repl:
         deleted = [n for n in before if n not in after]
         return changed, deleted
 
-    def op_vars(self, _message: dict[str, Any]) -> list[dict[str, Any]]:
-        return helpers.describe_variables(self.user_variables())
+    def op_get(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """One variable as text: `str()` of a string, else its bounded repr; `found` False when it is not set."""
+        name = payload.get("name")
+        if not isinstance(name, str) or name not in self.namespace:
+            return {"found": False}
+        max_chars = _positive_int(payload.get("max_chars"), DEFAULT_MAX_CHARS)
+        value = self.namespace[name]
+        text = value if isinstance(value, str) else bounded_repr(value, max_chars)
+        return {"found": True, "type": type(value).__name__, "text": text[:max_chars], "chars": len(text)}
+
+    def op_delete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Delete the named variables, or every user variable when `names` is null; report what went."""
+        names = payload.get("names")
+        if names is None:
+            names = list(self.user_variables())
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise helpers.UserError("delete takes a list of variable names")
+        deleted = [name for name in names if self.namespace.pop(name, _MISSING) is not _MISSING]
+        return {"deleted": deleted}
 
     def user_variables(self) -> dict[str, Any]:
         """The variables the user made: no dunders, no results, no helpers left as installed."""
@@ -200,7 +240,14 @@ class Repl:
         }
 
 
-THIS_FILE = os.path.abspath(__file__)
+_MISSING = object()
+
+
+def _positive_int(value: Any, default: int) -> int:
+    return value if type(value) is int and value > 0 else default
+
+
+THIS_FILE = os.path.realpath(__file__)  # real paths: the runtime may be reached through a symlink
 RUNTIME_DIR = os.path.dirname(THIS_FILE)
 
 
@@ -213,7 +260,7 @@ def describe_error(exc: BaseException, message: str) -> dict[str, Any]:
     explained = isinstance(exc, helpers.UserError | ContextError)
 
     def shown(frame: traceback.FrameSummary) -> bool:
-        path = os.path.abspath(frame.filename)
+        path = os.path.realpath(frame.filename)
         return path != THIS_FILE and not (explained and path.startswith(RUNTIME_DIR + os.sep))
 
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if shown(frame)]
@@ -226,7 +273,7 @@ def format_syntax_error(exc: SyntaxError) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc))
 
 
-def claim_protocol_streams() -> tuple[FrameReader, FrameWriter]:
+def claim_protocol_streams() -> tuple[wire.FrameReader, wire.FrameWriter]:
     """Take stdin/stdout for the protocol and point fds 0 and 1 at /dev/null.
 
     Whatever user code or its subprocesses write to fd 1 can then never corrupt a frame,
@@ -239,7 +286,7 @@ def claim_protocol_streams() -> tuple[FrameReader, FrameWriter]:
     os.dup2(devnull, 1)
     os.close(devnull)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
-    return FrameReader(protocol_in), FrameWriter(protocol_out)
+    return wire.FrameReader(protocol_in), wire.FrameWriter(protocol_out)
 
 
 def limit_memory(argv: list[str]) -> None:
@@ -260,7 +307,7 @@ def main() -> None:
     repl = Repl(writer)
     signal.signal(signal.SIGINT, repl.on_sigint)
     threading.Thread(target=repl.read_loop, args=(reader,), name="rlm-reader", daemon=True).start()
-    writer.write({"op": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
+    writer.write(wire.notice(wire.Op.READY, {"pid": os.getpid(), "python": sys.version.split()[0]}))
     repl.serve()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import re
 from collections.abc import Iterable
 
@@ -33,16 +32,6 @@ def compile_pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
             f"invalid regular expression {pattern!r}: {exc}. Escape literal text with re.escape(...) "
             "or pass fixed=True."
         ) from None
-
-
-def select_paths(paths: Iterable[str], globs: str | list[str] | None) -> list[str]:
-    """Paths matching any glob (fnmatch, `**` welcome); all of them when no glob is given."""
-    if globs is None:
-        return list(paths)
-    patterns = [globs] if isinstance(globs, str) else list(globs)
-    return [
-        p for p in paths if any(fnmatch.fnmatch(p, g) or fnmatch.fnmatch(p.rsplit("/", 1)[-1], g) for g in patterns)
-    ]
 
 
 def grep_texts(texts: Iterable[tuple[str, str]], pattern: re.Pattern[str], max_hits: int) -> tuple[list[Hit], bool]:

@@ -54,11 +54,13 @@ async def run_ask(
     limits: AskLimits | None = None,
     root_params: Mapping[str, Any] | None = None,
     answer_chars: int | None = None,
+    progress: Progress | None = None,
 ) -> AskResult:
-    """Answer `question` over the session's loaded context with the RLM loop; the caller holds its lock.
+    """Answer `question` over the session's loaded context with the RLM loop; the caller holds the session.
 
     `root_params` go with every root call (e.g. temperature); `answer_chars` caps the answer
-    (default RLM_MAX_OUTPUT_CHARS).
+    (default RLM_MAX_OUTPUT_CHARS); `progress` hears once per iteration (sub-call progress would
+    interleave with that count, so the caller's session hooks should carry none).
     """
     if not question.strip():
         raise RLMError("question is empty: pass the question to answer over the loaded context")
@@ -68,12 +70,9 @@ async def run_ask(
     model = pick_root_model(settings, root_model)
     root = Broker(root_config(settings, model), cache_dir=None)
     run = _Run(session, question, model, limits or AskLimits.from_settings(settings), root, dict(root_params or {}))
-    # Sub-call progress would interleave with the per-iteration count: the loop reports alone.
-    report, session.progress = session.progress, None
     try:
-        return await run.loop(answer_chars or settings.max_output_chars, report)
+        return await run.loop(answer_chars or settings.max_output_chars, progress)
     finally:
-        session.progress = report
         root.close()
 
 
@@ -129,7 +128,7 @@ class _Run:
 
     async def loop(self, answer_chars: int, report: Progress | None) -> AskResult:
         # A FINAL_ANSWER left by an earlier ask must not end this one.
-        await self.session.exec(f"globals().pop({root_prompt.ANSWER_VARIABLE!r}, None)")
+        await self.session.delete_variables([root_prompt.ANSWER_VARIABLE])
         iterations = 0
         while True:
             reason = self.meter.exceeded(iterations)
@@ -189,8 +188,7 @@ class _Run:
         return answer
 
     async def _read_answer(self, answer_chars: int) -> str:
-        result = await self.session.exec(f"print({root_prompt.ANSWER_VARIABLE}, end='')", max_chars=answer_chars)
-        return result.stdout
+        return await self.session.get_variable(root_prompt.ANSWER_VARIABLE, answer_chars) or ""
 
     async def _partial(self, reason: StopReason) -> tuple[str, str]:
         """The best answer available once a limit hit, and where it came from."""

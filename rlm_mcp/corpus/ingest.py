@@ -12,7 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from rlm_mcp.corpus.partition import ParsedFile, content_sha, partition
+from rlm_mcp._sandbox.wire import content_sha
+from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.screen import content_problem
 
 # Below this many bytes to parse, one process beats starting a pool.

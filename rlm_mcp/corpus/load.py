@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
 from rlm_mcp.corpus.ingest import UNCHANGED, Job, ingest
-from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped
+from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped, chunk_record
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.patterns import PatternSet
@@ -102,33 +103,28 @@ def repartition(
     corpus: Corpus,
     *,
     chunk_tokens: int | None = None,
-    paths: tuple[str, ...] = (),
-    languages: tuple[str, ...] = (),
+    files: Sequence[int] | None = None,
     kinds: tuple[str, ...] = (),
 ) -> Corpus:
-    """Re-chunk ``corpus`` with another budget and keep only chunks matching the filters.
+    """Re-chunk ``corpus`` with another budget, only the files at indexes ``files`` (all when None).
 
-    ``paths`` are gitignore-style globs; files left out keep their place in ``files`` (so
-    chunk records' file indexes stay valid) but contribute no chunks.
+    The sandbox picks the files (it holds the path patterns); files left out keep their place in
+    ``files`` (so chunk records' file indexes stay valid) but contribute no chunks, and only chunks
+    of ``kinds`` are kept when it is given.
     """
     budget = chunk_tokens or corpus.chunk_tokens
-    selector = PatternSet(paths)
-    chosen = [
-        index
-        for index, info in enumerate(corpus.files)
-        if (not selector or selector.matches(info.path)) and (not languages or info.language in languages)
-    ]
+    chosen = list(range(len(corpus.files))) if files is None else sorted(set(files))
     fresh = _rechunk(corpus, [corpus.files[index] for index in chosen], budget)
     parsed = [old._replace(chunks=()) for old in corpus.parsed]
-    files = list(corpus.files)
+    infos = list(corpus.files)
     for index, result in zip(chosen, fresh, strict=True):
         if isinstance(result, str):
             continue  # the file became unreadable or binary since the load: no chunks for it
-        chunks = tuple(row for row in result.chunks if not kinds or row[5] in kinds)
+        chunks = tuple(row for row in result.chunks if not kinds or chunk_record(row, index).kind in kinds)
         parsed[index] = result._replace(chunks=chunks)
-        files[index] = FileInfo(files[index].path, result.language, result.size, result.lines, result.sha)
+        infos[index] = FileInfo(infos[index].path, result.language, result.size, result.lines, result.sha)
     return replace(
-        corpus, options=replace(corpus.options, chunk_tokens=budget), files=tuple(files), parsed=tuple(parsed)
+        corpus, options=replace(corpus.options, chunk_tokens=budget), files=tuple(infos), parsed=tuple(parsed)
     )
 
 

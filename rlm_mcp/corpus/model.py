@@ -7,15 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rlm_mcp._sandbox import wire
 from rlm_mcp.corpus.manifest import build_manifest
 from rlm_mcp.corpus.options import LoadOptions
-from rlm_mcp.corpus.partition import ParsedFile, estimate_tokens
+from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow, estimate_tokens
 
-# Wire formats shipped to the sandbox: column names once, then one list per record.
-FILE_FIELDS = ("path", "language", "size", "lines", "sha")
-CHUNK_FIELDS = ("id", "file", "kind", "symbol", "start_line", "end_line", "start_byte", "end_byte", "tokens")
-SYMBOL_FIELDS = ("name", "kind", "file", "start_line", "end_line")
-PAYLOAD_FORMAT = 1
+PAYLOAD_FORMAT = 2
 
 
 class FileInfo(NamedTuple):
@@ -112,45 +109,58 @@ class Corpus:
     def chunks(self) -> list[Chunk]:
         """Every chunk, file by file in order."""
         return [
-            Chunk(row[0], info.path, info.language, row[5], row[6], row[3], row[4], row[1], row[2], row[7])
-            for info, parsed in zip(self.files, self.parsed, strict=True)
-            for row in parsed.chunks
+            Chunk(
+                record.id,
+                info.path,
+                info.language,
+                record.kind,
+                record.symbol,
+                record.start_line,
+                record.end_line,
+                record.start_byte,
+                record.end_byte,
+                record.tokens,
+            )
+            for info, record in self._chunk_records()
         ]
 
     @functools.cached_property
     def symbols(self) -> list[Symbol]:
         """Every definition found, file by file in source order."""
         return [
-            Symbol(row[0], row[1], info.path, row[2], row[3])
-            for info, parsed in zip(self.files, self.parsed, strict=True)
-            for row in parsed.symbols
+            Symbol(record.name, record.kind, info.path, record.start_line, record.end_line)
+            for info, record in self._symbol_records()
         ]
 
     def manifest(self) -> dict[str, Any]:
         """A bounded summary for the agent: sizes, languages, largest files, skips."""
         return build_manifest(self)
 
-    def file_records(self) -> dict[str, Any]:
-        """Files as ``{"fields": FILE_FIELDS, "rows": [[path, language, size, lines, sha], ...]}``."""
-        return {"fields": list(FILE_FIELDS), "rows": [list(info) for info in self.files]}
-
-    def chunk_records(self) -> dict[str, Any]:
-        """Chunks as compact rows; ``file`` is an index into ``file_records()["rows"]``."""
-        rows = [
-            [row[0], index, row[5], row[6], row[3], row[4], row[1], row[2], row[7]]
-            for index, parsed in enumerate(self.parsed)
+    def _chunk_records(self) -> list[tuple[FileInfo, wire.ChunkRecord]]:
+        return [
+            (info, chunk_record(row, index))
+            for index, (info, parsed) in enumerate(zip(self.files, self.parsed, strict=True))
             for row in parsed.chunks
         ]
-        return {"fields": list(CHUNK_FIELDS), "rows": rows}
 
-    def symbol_records(self) -> dict[str, Any]:
-        """Symbols as compact rows; ``file`` is an index into ``file_records()["rows"]``."""
-        rows = [
-            [row[0], row[1], index, row[2], row[3]]
-            for index, parsed in enumerate(self.parsed)
+    def _symbol_records(self) -> list[tuple[FileInfo, wire.SymbolRecord]]:
+        return [
+            (info, symbol_record(row, index))
+            for index, (info, parsed) in enumerate(zip(self.files, self.parsed, strict=True))
             for row in parsed.symbols
         ]
-        return {"fields": list(SYMBOL_FIELDS), "rows": rows}
+
+    def file_records(self) -> dict[str, Any]:
+        """Files as a wire table of FileRecord."""
+        return wire.table((wire.FileRecord(*info) for info in self.files), wire.FileRecord)
+
+    def chunk_records(self) -> dict[str, Any]:
+        """Chunks as a wire table of ChunkRecord; ``file`` indexes ``file_records()``."""
+        return wire.table((record for _, record in self._chunk_records()), wire.ChunkRecord)
+
+    def symbol_records(self) -> dict[str, Any]:
+        """Symbols as a wire table of SymbolRecord; ``file`` indexes ``file_records()``."""
+        return wire.table((record for _, record in self._symbol_records()), wire.SymbolRecord)
 
     def payload(self) -> dict[str, Any]:
         """Everything the sandbox needs as one JSON-serialisable frame (no file text)."""
@@ -162,3 +172,15 @@ class Corpus:
             "chunks": self.chunk_records(),
             "symbols": self.symbol_records(),
         }
+
+
+def chunk_record(row: ChunkRow, file_index: int) -> wire.ChunkRecord:
+    """The wire record of one partition row (the only place that knows the row's field order)."""
+    chunk_id, start_byte, end_byte, start_line, end_line, kind, symbol, tokens = row
+    return wire.ChunkRecord(chunk_id, file_index, kind, symbol, start_line, end_line, start_byte, end_byte, tokens)
+
+
+def symbol_record(row: SymbolRow, file_index: int) -> wire.SymbolRecord:
+    """The wire record of one definition row."""
+    name, kind, start_line, end_line = row
+    return wire.SymbolRecord(name, kind, file_index, start_line, end_line)

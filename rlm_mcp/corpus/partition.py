@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
+from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.languages import MARKDOWN, detect_language, parser
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, section_cuts
@@ -44,11 +45,6 @@ class ParsedFile(NamedTuple):
 def estimate_tokens(size: int) -> int:
     """Estimate tokens as bytes / 4 rounded up: the usual BPE ratio for code and English."""
     return -(-size // BYTES_PER_TOKEN)
-
-
-def content_sha(data: bytes) -> str:
-    """A short content hash (64 bits, hex) that identifies a file version; sandbox/context.py must agree."""
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:

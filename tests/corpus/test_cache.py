@@ -80,12 +80,14 @@ def test_repartition_with_another_budget_uses_the_cache(sample_repo: Path, tmp_p
 
 
 def test_repartition_filters_keep_file_indexes(sample_repo: Path) -> None:
-    """Filters by path glob, language and kind; files stay in place so indexes still match."""
+    """Filters by file index and kind; files stay in place so indexes still match."""
     corpus = load_corpus(sample_repo, LoadOptions(chunk_tokens=25))
-    python_only = repartition(corpus, paths=("*.py",))
+    python = [index for index, info in enumerate(corpus.files) if info.path.endswith(".py")]
+    python_only = repartition(corpus, files=python)
     assert {chunk.path for chunk in python_only.chunks} == {"shapes.py"}
     assert python_only.files == corpus.files
-    methods = repartition(corpus, languages=("rust", "go"), kinds=("method",))
+    rust_and_go = [index for index, info in enumerate(corpus.files) if info.language in ("rust", "go")]
+    methods = repartition(corpus, files=rust_and_go, kinds=("method",))
     assert methods.chunks and {chunk.kind for chunk in methods.chunks} == {"method"}
     assert {chunk.language for chunk in methods.chunks} <= {"rust", "go"}
 
