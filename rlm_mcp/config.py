@@ -80,6 +80,11 @@ class Settings:
         None, "RLM_MODEL", "litellm model for sub-calls, e.g. anthropic/claude-haiku-4-5, openai/gpt-5-mini"
     )
     sub_model: str | None = _setting(None, "RLM_SUB_MODEL", "model for llm_query/llm_batch if not --model")
+    allowed_models: str | None = _setting(
+        None,
+        "RLM_ALLOWED_MODELS",
+        "comma-separated further models a sub-call may name (--model, --sub-model, --root-model always may)",
+    )
     api_base: str | None = _setting(
         None, "RLM_API_BASE", "base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp)"
     )
@@ -89,6 +94,7 @@ class Settings:
         "API key for --api-base; providers' own variables (ANTHROPIC_API_KEY...) also work",
     )
     llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
+    llm_max_batch: int = _setting(100_000, "RLM_LLM_MAX_BATCH", "most prompts in one llm_batch or rlm_query")
     llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
     llm_retries: int = _setting(4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors")
     llm_start_interval_s: float = _setting(
@@ -171,9 +177,11 @@ class Settings:
         return BrokerConfig(
             model=self.model,
             sub_model=self.sub_model,
+            allowed_models=tuple(name for name in (self.root_model, *_names(self.allowed_models)) if name),
             api_base=self.api_base,
             api_key=self.api_key,
             concurrency=self.llm_concurrency,
+            max_batch=self.llm_max_batch,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_retries,
             backoff_base_s=self.llm_backoff_base_s,
@@ -203,6 +211,11 @@ class Settings:
             chunk_tokens=chunk_tokens or self.chunk_tokens,
             cache_dir=Path(self.cache_dir) / "corpus",
         )
+
+
+def _names(listed: str | None) -> list[str]:
+    """The names in a comma-separated setting, without blanks."""
+    return [name.strip() for name in (listed or "").split(",") if name.strip()]
 
 
 def _shown_default(spec: dataclasses.Field[Any]) -> str:

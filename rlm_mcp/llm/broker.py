@@ -1,6 +1,7 @@
 """The sub-LLM broker: every sub-call of a session goes through here.
 
-It picks the model (or falls back to MCP sampling), serves deterministic requests from the cache,
+It checks what a call asks for (a configured model, allowed sampling options, a bounded batch),
+picks the model (or falls back to MCP sampling), serves deterministic requests from the cache,
 bounds concurrency, enforces the session's budgets, retries transient failures with backoff,
 and records usage. It knows nothing of MCP or of the sandbox: both hand it prompts.
 """
@@ -22,6 +23,7 @@ from rlm_mcp.llm.config import BrokerConfig
 from rlm_mcp.llm.ledger import Ledger
 from rlm_mcp.llm.litellm_client import complete
 from rlm_mcp.llm.pacing import StartPacer
+from rlm_mcp.llm.params import sampling_params, shown
 from rlm_mcp.llm.results import CallFailure, Completion, Message, Reply
 
 Prompt = str | Sequence[Message]
@@ -32,11 +34,6 @@ OnItem = Callable[[int, Outcome], Awaitable[None] | None]
 
 SAMPLING_MODEL = "mcp-sampling"
 """The model name recorded for answers obtained by MCP sampling (the client picks the model)."""
-
-# Set by the broker itself: a caller overriding them would break retries, budgets or parsing.
-_RESERVED_PARAMS = frozenset(
-    {"model", "messages", "api_base", "api_key", "stream", "num_retries", "max_retries", "timeout"}
-)
 
 
 class Sampler(Protocol):
@@ -61,7 +58,7 @@ class Broker:
 
     async def query(self, prompt: Prompt, *, model: str | None = None, cache: bool = True, **params: Any) -> Completion:
         """One sub-call; raises BudgetExceeded, ModelNotConfigured or LLMError when it cannot be answered."""
-        outcome = await self._run(_messages(prompt), self._model(model), cache, _checked(params))
+        outcome = await self._run(_messages(prompt), self._model(model), cache, sampling_params(params))
         if isinstance(outcome, CallFailure):
             raise outcome.to_exception()
         return outcome
@@ -75,20 +72,29 @@ class Broker:
         on_item: OnItem | None = None,
         **params: Any,
     ) -> list[Outcome]:
-        """Many sub-calls at once, answers in prompt order; a failed item holds a CallFailure in its slot."""
-        resolved = self._model(model)
-        checked = _checked(params)
-        results: list[Outcome | None] = [None] * len(prompts)
+        """Many sub-calls at once, answers in prompt order; a failed item holds a CallFailure in its slot.
 
-        async def run_one(index: int, prompt: Prompt) -> None:
-            outcome = await self._run(_messages(prompt), resolved, cache, checked)
-            results[index] = outcome
-            if on_item is not None and inspect.isawaitable(notified := on_item(index, outcome)):
-                await notified
+        ``concurrency`` workers take the prompts in turn, so a batch costs one result slot per prompt, not
+        a task. Each item's budget is checked before it is sent: past the budget, items fail in their slot
+        with BudgetExceeded without reaching the endpoint (cached answers are still served).
+        """
+        self._check_size(len(prompts))
+        resolved = self._model(model)
+        checked = sampling_params(params)
+        results: list[Outcome | None] = [None] * len(prompts)
+        # One iterator shared by every worker: each prompt is taken by exactly one of them, in order.
+        pending = iter(enumerate(prompts))
+
+        async def work() -> None:
+            for index, prompt in pending:
+                outcome = await self._run(_messages(prompt), resolved, cache, checked)
+                results[index] = outcome
+                if on_item is not None and inspect.isawaitable(notified := on_item(index, outcome)):
+                    await notified
 
         async with anyio.create_task_group() as group:
-            for index, prompt in enumerate(prompts):
-                group.start_soon(run_one, index, prompt)
+            for _ in range(min(self.config.concurrency, len(prompts))):
+                group.start_soon(work)
         # The task group only exits normally once every slot is filled.
         return cast(list[Outcome], results)
 
@@ -101,8 +107,26 @@ class Broker:
         if self._cache is not None:
             self._cache.close()
 
+    def _check_size(self, items: int) -> None:
+        """Refuse a batch over ``max_batch`` prompts, saying how to split it."""
+        limit = self.config.max_batch
+        if items > limit:
+            raise LLMError(
+                f"a batch of {items:,} prompts is over the limit of {limit:,} per batch (RLM_LLM_MAX_BATCH). "
+                f"Split it: for start in range(0, len(prompts), {limit}): answers += "
+                f"llm_batch(prompts[start:start + {limit}]); or raise RLM_LLM_MAX_BATCH."
+            )
+
     def _model(self, model: str | None) -> str | None:
-        """The litellm model for a call, or None for sampling; ModelNotConfigured if neither is possible."""
+        """The litellm model for a call, or None for sampling; LLMError for a model the user did not allow."""
+        permitted = self.config.permitted_models
+        if model and model not in permitted:
+            allowed = f"only {', '.join(permitted)}" if permitted else "none (no --model is configured)"
+            raise LLMError(
+                f"model {shown(model)} is not allowed for sub-calls: this server may call {allowed}. "
+                f"Leave model unset for the default, or have the user add it with --allowed-models / "
+                f"RLM_ALLOWED_MODELS (comma-separated litellm model strings)."
+            )
         resolved = model or self.config.call_model
         if resolved is None and self._sampler is None:
             raise ModelNotConfigured(
@@ -178,13 +202,6 @@ class Broker:
 def _messages(prompt: Prompt) -> list[Message]:
     """The chat for ``prompt``: a bare string becomes one user message."""
     return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
-
-
-def _checked(params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` unless one of them is the broker's to set."""
-    if clash := sorted(_RESERVED_PARAMS & params.keys()):
-        raise LLMError(f"{', '.join(clash)} cannot be passed to a sub-call: the broker sets them.")
-    return params
 
 
 def _completion(label: str, reply: Reply, *, cached: bool, started: float, attempts: int) -> Completion:

@@ -20,11 +20,15 @@ class BrokerConfig:
     """Default litellm model string, e.g. ``anthropic/claude-haiku-4-5``; None uses MCP sampling."""
     sub_model: str | None = None
     """Model for sub-calls (``query``/``batch`` without ``model=``); None means ``model``."""
+    allowed_models: tuple[str, ...] = ()
+    """Further models a call may name; ``model`` and ``sub_model`` always may, any other is refused."""
     api_base: str | None = None
     """Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp), e.g. ``http://localhost:11434/v1``."""
     api_key: str | None = field(default=None, repr=False)
     concurrency: int = 16
     """Sub-calls in flight at once per session."""
+    max_batch: int = 100_000
+    """Most prompts one ``batch`` takes; a larger one is refused with how to split it."""
     start_interval_s: float = 0.004
     """Shortest time between two sub-call starts: a burst of starts is slower than a stream (see ``pacing``)."""
     timeout_s: float = 120.0
@@ -52,3 +56,9 @@ class BrokerConfig:
     def call_model(self) -> str | None:
         """The model a sub-call uses unless it names one."""
         return self.sub_model or self.model
+
+    @property
+    def permitted_models(self) -> tuple[str, ...]:
+        """Every model a call may name, in the order they were configured."""
+        named = (self.model, self.sub_model, *self.allowed_models)
+        return tuple(dict.fromkeys(model for model in named if model))

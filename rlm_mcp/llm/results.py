@@ -21,7 +21,7 @@ class Reply:
     cost_usd: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Completion:
     """One answer, with what it cost; ``cost_usd`` is 0 for cache hits and unpriced models."""
 
@@ -36,7 +36,7 @@ class Completion:
     attempts: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallFailure:
     """A call that failed for good: ``error`` names the kind (``RateLimitError``, ``BudgetExceeded``, ...)."""
 

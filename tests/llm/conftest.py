@@ -9,9 +9,21 @@ from typing import Any
 import pytest
 
 from rlm_mcp.llm import Broker, BrokerConfig
+from rlm_mcp.llm.litellm_client import load_litellm
 from tests.support.openai_server import OpenAIServer
 
 TEST_MODEL = "openai/test-model"
+PRICED_MODEL = "openai/priced-test-model"
+PRICED_OTHER_MODEL = "openai/priced-other-model"
+"""Models litellm prices at $0.001 per prompt token and $0.002 per completion token (``priced_models``)."""
+
+
+@pytest.fixture(scope="session")
+def priced_models() -> tuple[str, str]:
+    """Give litellm per-token prices for the two priced test models, as a user's custom price entries would."""
+    prices = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002, "litellm_provider": "openai"}
+    load_litellm().register_model({name: {**prices, "mode": "chat"} for name in (PRICED_MODEL, PRICED_OTHER_MODEL)})
+    return PRICED_MODEL, PRICED_OTHER_MODEL
 
 
 @pytest.fixture

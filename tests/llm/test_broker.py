@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import anyio
@@ -86,10 +87,32 @@ async def test_cancelled_batch_stops_its_calls_promptly(
     assert broker.budget.calls_used == 0
 
 
-async def test_params_reserved_to_the_broker_are_refused(make_broker: Callable[..., Broker]) -> None:
-    """Parameters that would bypass retries or the parser are rejected before any call."""
-    with pytest.raises(LLMError, match="stream"):
-        await make_broker().query("hi", stream=True)
+async def test_a_batch_over_the_cap_is_refused_with_how_to_split_it(
+    make_broker: Callable[..., Broker], openai_server: OpenAIServer
+) -> None:
+    """More prompts than max_batch: refused before any call, naming the setting and the loop that splits it."""
+    with pytest.raises(LLMError) as raised:
+        await make_broker(max_batch=3).batch(["a", "b", "c", "d"])
+    for part in ("4 prompts", "limit of 3", "RLM_LLM_MAX_BATCH", "llm_batch(prompts[start:start + 3])"):
+        assert part in str(raised.value)
+    assert openai_server.requests == 0
+
+
+async def test_a_batch_runs_concurrency_workers_not_one_task_per_prompt(make_broker: Callable[..., Broker]) -> None:
+    """While a 200-prompt batch at concurrency 4 runs, the event loop holds a few tasks per worker, not one per prompt.
+
+    litellm adds two or three logging tasks per call in flight, hence the bound of 4 per worker.
+    """
+    before = len(asyncio.all_tasks())
+    peak = 0
+
+    def sample(index: int, outcome: Outcome) -> None:
+        nonlocal peak
+        peak = max(peak, len(asyncio.all_tasks()) - before)
+
+    results = await make_broker(concurrency=4).batch([f"w{i}" for i in range(200)], on_item=sample)
+    assert all(isinstance(r, Completion) for r in results)
+    assert peak <= 4 * 4
 
 
 async def test_without_model_or_sampler_says_how_to_configure_one() -> None:
@@ -99,10 +122,3 @@ async def test_without_model_or_sampler_says_how_to_configure_one() -> None:
         await broker.batch(["hi"])
     for hint in ("--model", "RLM_MODEL", "anthropic/claude-haiku-4-5", "--api-base"):
         assert hint in str(raised.value)
-
-
-async def test_sub_model_is_the_default_for_calls(make_broker: Callable[..., Broker]) -> None:
-    """sub_model, when set, is what calls use unless they name a model."""
-    broker = make_broker(model="openai/root-model", sub_model="openai/sub-model")
-    assert (await broker.query("x")).model == "openai/sub-model"
-    assert (await broker.query("y", model="openai/other")).model == "openai/other"

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from rlm_mcp.errors import BudgetExceeded
 from rlm_mcp.llm import Broker, CallFailure, Completion
+from tests.llm.conftest import PRICED_MODEL
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
-
-# Custom per-token prices: litellm then reports a cost for the local test model.
-PRICED: dict[str, Any] = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
 
 
 async def test_calls_budget_holds_under_concurrency(
@@ -50,14 +47,16 @@ async def test_tokens_budget_stops_calls_once_spent(make_broker: Callable[..., B
         await broker.query("seven eight nine")
 
 
-async def test_cost_budget_stops_calls_once_spent(make_broker: Callable[..., Broker]) -> None:
+async def test_cost_budget_stops_calls_once_spent(
+    make_broker: Callable[..., Broker], priced_models: tuple[str, str]
+) -> None:
     """A call costing $0.008 (2 prompt + 3 completion tokens) exhausts a $0.01 budget on the second."""
-    broker = make_broker(max_cost_usd=0.01)
-    first = await broker.query("hello world", **PRICED)
+    broker = make_broker(model=PRICED_MODEL, max_cost_usd=0.01)
+    first = await broker.query("hello world")
     assert first.cost_usd == pytest.approx(0.008)
-    await broker.query("hello again", **PRICED)
+    await broker.query("hello again")
     with pytest.raises(BudgetExceeded, match=r"\$0\.0160 of max_cost_usd=\$0\.0100"):
-        await broker.query("and again", **PRICED)
+        await broker.query("and again")
 
 
 async def test_failed_calls_count_against_the_calls_budget(make_broker: Callable[..., Broker]) -> None:

@@ -11,18 +11,19 @@ import pytest
 from rlm_mcp.llm import Broker
 from rlm_mcp.llm.cache import ResponseCache
 from rlm_mcp.llm.results import Reply
+from tests.llm.conftest import PRICED_MODEL
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_repeated_request_is_answered_from_cache(
-    make_broker: Callable[..., Broker], openai_server: OpenAIServer
+    make_broker: Callable[..., Broker], openai_server: OpenAIServer, priced_models: tuple[str, str]
 ) -> None:
     """The second identical call makes no request and costs nothing."""
-    broker = make_broker()
-    first = await broker.query("same question", input_cost_per_token=0.001, output_cost_per_token=0.002)
-    second = await broker.query("same question", input_cost_per_token=0.001, output_cost_per_token=0.002)
+    broker = make_broker(model=PRICED_MODEL)
+    first = await broker.query("same question")
+    second = await broker.query("same question")
     assert openai_server.requests == 1
     assert second.text == first.text
     assert (second.cached, second.cost_usd, second.attempts) == (True, 0.0, 0)

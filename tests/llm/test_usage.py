@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from rlm_mcp.llm import Broker
-from tests.llm.conftest import TEST_MODEL
+from tests.llm.conftest import PRICED_MODEL, PRICED_OTHER_MODEL
 
 pytestmark = pytest.mark.anyio
 
@@ -33,16 +32,17 @@ async def test_unpriced_model_costs_nothing_and_says_so(make_broker: Callable[..
     assert broker.usage()["total"]["unpriced_calls"] == 1
 
 
-async def test_priced_calls_add_up_per_model(make_broker: Callable[..., Broker]) -> None:
+async def test_priced_calls_add_up_per_model(
+    make_broker: Callable[..., Broker], priced_models: tuple[str, str]
+) -> None:
     """litellm's cost for each call is summed, in total and on its model's line."""
-    broker = make_broker()
-    prices: dict[str, Any] = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
-    await broker.query("hello world", **prices)
-    await broker.query("hello world", model="openai/other-model", **prices)
+    broker = make_broker(model=PRICED_MODEL, allowed_models=(PRICED_OTHER_MODEL,))
+    await broker.query("hello world")
+    await broker.query("hello world", model=PRICED_OTHER_MODEL)
     usage = broker.usage()
     assert usage["total"]["cost_usd"] == pytest.approx(0.016)
-    assert usage["by_model"][TEST_MODEL]["cost_usd"] == pytest.approx(0.008)
-    assert set(usage["by_model"]) == {TEST_MODEL, "openai/other-model"}
+    assert usage["by_model"][PRICED_MODEL]["cost_usd"] == pytest.approx(0.008)
+    assert set(usage["by_model"]) == {PRICED_MODEL, PRICED_OTHER_MODEL}
 
 
 async def test_usage_snapshot_is_json(make_broker: Callable[..., Broker]) -> None:
