@@ -91,15 +91,16 @@ def sampling_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` as a dict when every key is an allowed sampling option with a good value; else LLMError."""
     if unknown := sorted(shown(key) for key in params if key not in ALLOWED):
         listed = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        verb = "is" if len(unknown) == 1 else "are"
         raise LLMError(
-            f"sub-call option(s) {listed} not allowed. A sub-call may set only: {', '.join(ALLOWED)}. "
+            f"sub-call option {listed} {verb} not allowed: a sub-call may set only {', '.join(ALLOWED)}. "
             f"The model must be one the server allows; the endpoint, key, retries and prices are the server's "
             f"configuration (--model, --allowed-models, --api-base)."
         )
     for key, value in params.items():
         accepts, wanted = ALLOWED[key]
         if not accepts(value):
-            raise LLMError(f"sub-call option {key!r} must be {wanted} (got a {type(value).__name__} that is not).")
+            raise LLMError(f"sub-call option {key!r} must be {wanted}; the {type(value).__name__} given is not.")
     return dict(params)
 
 
