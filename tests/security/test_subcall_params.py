@@ -48,7 +48,7 @@ async def session(
         api_base=f"{openai_server.url}/v1",
         api_key=MARKER_KEY,
         llm_retries=0,
-        llm_timeout_s=5.0,
+        llm_timeout_s=60.0,
     )
     async with running_sessions(settings) as sessions:
         yield sessions.get("subcall-params")
