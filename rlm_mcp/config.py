@@ -126,6 +126,9 @@ class Settings:
         "RLM_TRAJECTORY_DIR",
         "where JSONL trajectories of tool calls and rlm_ask go (default <cache-dir>/trajectories)",
     )
+    trajectories: bool = _setting(
+        True, "RLM_TRAJECTORIES", "write trajectories at all (they hold exec output; 0600 files in a 0700 folder)"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

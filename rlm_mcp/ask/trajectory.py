@@ -1,8 +1,9 @@
 """Trajectory logs: one JSONL file per session, a line per tool call and per rlm_ask iteration.
 
 Files go to `<trajectory_dir>/<session>-<created>.jsonl` (default `<cache_dir>/trajectories`,
-setting RLM_TRAJECTORY_DIR). Every text in them is bounded: code, outputs and answers are clipped,
-and the context itself never appears, only what a tool returned about it.
+setting RLM_TRAJECTORY_DIR), 0600 in a 0700 folder; RLM_TRAJECTORIES=false writes none. Every text
+in them is bounded: code, outputs and answers are clipped, and the context itself never appears,
+only what a tool returned about it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rlm_mcp.ask.limits import difference
 from rlm_mcp.config import Settings
 from rlm_mcp.llm.ledger import Ledger
+from rlm_mcp.private_files import open_private_append
 from rlm_mcp.render import clip
 
 if TYPE_CHECKING:
@@ -41,6 +43,11 @@ def path_for(session: Session) -> Path:
     return folder(session.settings) / f"{session.name}-{stamp}.jsonl"
 
 
+def location(session: Session) -> str:
+    """Where the session's trajectory goes, as the agent is told it, or why there is none."""
+    return str(path_for(session)) if session.settings.trajectories else "off (RLM_TRAJECTORIES=false)"
+
+
 def bounded(value: Any) -> Any:
     """`value` with every string clipped; anything else not JSON-able becomes its bounded str()."""
     if isinstance(value, str):
@@ -55,12 +62,13 @@ def bounded(value: Any) -> Any:
 
 
 def write(session: Session, record: dict[str, Any]) -> None:
-    """Append one record; a log that cannot be written is reported, never fatal to the call."""
+    """Append one record, unless trajectories are off; a log that cannot be written is reported, never fatal."""
+    if not session.settings.trajectories:
+        return
     target = path_for(session)
     line = json.dumps({"t": round(time.time(), 3), "session": session.name, **record}, default=str)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a", encoding="utf-8") as out:
+        with open_private_append(target) as out:
             out.write(line + "\n")
     except OSError as exc:
         log.warning("could not write the trajectory log %s: %s", target, exc)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow
+from rlm_mcp.private_files import write_private
 
 # Bump whenever partitioning or the entry layout changes: older files are then ignored.
 CACHE_FORMAT = "rlm-corpus-1"
@@ -91,10 +91,6 @@ def read_cache(cache_dir: Path, root: Path) -> dict[str, FileEntry]:
 
 
 def write_cache(cache_dir: Path, root: Path, entries: dict[str, FileEntry]) -> None:
-    """Replace the cache file of ``root`` atomically, so a concurrent reader never sees half of it."""
-    target = cache_file(cache_dir, root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    """Replace the cache file of ``root`` atomically (0600 in a 0700 folder: it lists the repository's files)."""
     data = marshal.dumps((CACHE_FORMAT, str(root), {path: entry.dump() for path, entry in entries.items()}))
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
+    write_private(cache_file(cache_dir, root), data)

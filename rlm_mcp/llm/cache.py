@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rlm_mcp.llm.results import Message, Reply
+from rlm_mcp.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class ResponseCache:
     """
 
     def __init__(self, directory: Path, max_bytes: int | None = None) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / "llm-responses.sqlite3"
+        # Created 0600 in a 0700 folder before sqlite opens it: sqlite gives its -wal and -shm files the same mode.
+        self.path = private_file(directory / "llm-responses.sqlite3")
         # Autocommit: every insert is its own short transaction, so other sessions never wait long.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 5000")
