@@ -15,6 +15,7 @@ from mcp import Client, StdioServerParameters
 
 from tests.conftest import TEST_IMAGE
 from tests.mcp.test_tools import call
+from tests.support.docker_engine import adopt_child_servers, adopt_server
 
 pytestmark = pytest.mark.anyio
 REPO = Path(__file__).resolve().parents[2]
@@ -54,6 +55,7 @@ async def test_stdio_server_loads_this_repository_and_runs_code(tmp_path: Path) 
     params = StdioServerParameters(command="rlm-mcp", args=["serve"], env=server_environment(tmp_path))
     with anyio.fail_after(120):
         async with Client(params) as client:
+            adopt_child_servers()
             await exercise(client)
     assert_no_container_left()
 
@@ -109,6 +111,7 @@ async def test_sigterm_stops_the_http_servers_sandboxes(tmp_path: Path) -> None:
     port = free_port()
     command = [sys.executable, "-m", "rlm_mcp", "serve", "--transport", "http", "--port", str(port)]
     with subprocess.Popen(command, env=server_environment(tmp_path), stderr=subprocess.DEVNULL) as server:
+        adopt_server(server.pid)
         await _wait_for_port(port, server)
         async with Client(f"http://127.0.0.1:{port}/mcp") as client:
             await call(client, "rlm_exec", code="1")

@@ -19,7 +19,7 @@ from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxRestarted
 from rlm_mcp.repl_client import ReplClient
 from tests.conftest import started_repl
-from tests.support.docker_engine import kill_session_containers, our_containers
+from tests.support.docker_engine import adopt_server, kill_session_containers, our_containers
 
 pytestmark = [pytest.mark.anyio, pytest.mark.docker, pytest.mark.usefixtures("docker_ready")]
 
@@ -132,6 +132,7 @@ async def test_containers_of_a_killed_server_are_removed_at_next_start(
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "started"
+            adopt_server(server.pid)
             assert our_containers("orphan")
         finally:
             os.kill(server.pid, signal.SIGKILL)
