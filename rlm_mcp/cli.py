@@ -11,11 +11,13 @@ import anyio
 
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
+from rlm_mcp.hardening import make_non_dumpable
 
 
 def _serve(args: argparse.Namespace) -> int:
     from rlm_mcp.server import run_server
 
+    make_non_dumpable()  # the API keys in our environment stay out of reach of the user's other processes
     settings = Settings.from_args(args)
     run_server(settings, transport=args.transport, host=args.host, port=args.port)
     return 0
@@ -62,6 +64,7 @@ def _ask(args: argparse.Namespace) -> int:
     """Answer one question over PATH with the RLM loop: the answer on stdout, how it went on stderr."""
     from rlm_mcp.ask import ask
 
+    make_non_dumpable()
     result = ask(args.source, args.question, settings=Settings.from_args(args))
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))

@@ -1,8 +1,10 @@
 """The local backend: the sandbox runtime as a plain subprocess of the server.
 
 For machines without Docker. It is NOT isolated: user code can read and write whatever the
-server's user can, and reach the network. It gets no API keys (a minimal environment), its
-own process group (so it is killed whole), a scratch working folder, and a memory limit.
+server's user can, and reach the network. It gets no API keys (a minimal environment), no
+capabilities and no way to gain any (so even under root it cannot read the non-dumpable server's
+/proc files, where the keys are), its own process group (so it is killed whole), a scratch
+working folder, and a memory limit.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections import deque
 from pathlib import Path
@@ -23,6 +24,7 @@ from anyio.streams.stapled import StapledByteStream
 
 from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
 from rlm_mcp.config import Settings
+from rlm_mcp.hardening import launcher_command
 from rlm_mcp.runtime import ENTRY_POINT, runtime_dir
 from rlm_mcp.sizes import parse_size
 
@@ -78,7 +80,7 @@ class LocalBackend(Backend):
     name = "local"
     isolation = (
         "NONE: local subprocess with the server's user rights, file system and network "
-        "(no API keys in its environment; memory-limited)"
+        "(no API keys in its environment, no capabilities; memory-limited)"
     )
 
     def __init__(self, settings: Settings, tasks: TaskGroup) -> None:
@@ -92,9 +94,8 @@ class LocalBackend(Backend):
             "HOME": str(scratch),
             "LANG": "C.UTF-8",
         }
-        command = [sys.executable, "-s", "-E", "-B", str(runtime_dir() / ENTRY_POINT)]
         process = await anyio.open_process(
-            [*command, "--limit-memory", str(self._memory_bytes)],
+            launcher_command(str(runtime_dir() / ENTRY_POINT), "--limit-memory", str(self._memory_bytes)),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
