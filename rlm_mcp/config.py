@@ -49,6 +49,9 @@ class Settings:
     cpus: float = _setting(2.0, "RLM_CPUS", "CPU limit of one sandbox, in cores")
     pids: int = _setting(256, "RLM_PIDS", "process/thread limit of one sandbox")
     scratch: str = _setting("256m", "RLM_SCRATCH", "size of the sandbox's writable /tmp (tmpfs)")
+    runtime: str | None = _setting(
+        None, "RLM_RUNTIME", "OCI runtime of sandbox containers, e.g. runsc (gVisor) if the engine has it"
+    )
     exec_timeout_s: float = _setting(120.0, "RLM_EXEC_TIMEOUT", "default time limit of one exec, in seconds")
     request_timeout_s: float = _setting(
         60.0, "RLM_REQUEST_TIMEOUT", "seconds the sandbox gets to answer any other request (load, vars, render)"
