@@ -23,6 +23,7 @@ from rlm_mcp.backends import Backend, LaunchSpec, open_backend
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
+from rlm_mcp.corpus.exposure import Exposure
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN
 from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, ProtocolError, RLMError, SandboxError
 from rlm_mcp.llm import SAMPLING_MODEL, Broker, CallFailure, Completion, Message, Outcome, Sampler
@@ -48,14 +49,6 @@ def looks_like_path(source: str) -> bool:
         return Path(source).expanduser().exists()
     except OSError:  # e.g. a component longer than the file system allows
         return False
-
-
-def _single_file(corpus: Corpus) -> Path | None:
-    """The file itself when the context is one file: mounting just it keeps its neighbours out of reach."""
-    if corpus.root is None or len(corpus.files) != 1:
-        return None
-    path = corpus.root / corpus.files[0].path
-    return path if corpus.source and Path(corpus.source).expanduser().resolve() == path else None
 
 
 def _answer_record(outcome: Outcome) -> dict[str, Any]:
@@ -94,7 +87,7 @@ class Session:
         self._hooks = CallHooks()
         self._tasks = tasks
         self._repl: ReplClient | None = None
-        self._mount_root: Path | None = None
+        self._exposure: Exposure | None = None
         self.created = time.time()
 
     @property
@@ -134,11 +127,10 @@ class Session:
         return self._repl
 
     def _launch_spec(self) -> LaunchSpec:
-        mounts = {}
-        if self._mount_root is not None:
-            single_file = self._mount_root.is_file()
-            mounts[self._mount_root] = f"{CONTEXT_MOUNT}/{self._mount_root.name}" if single_file else CONTEXT_MOUNT
-        return LaunchSpec(self.name, mounts)
+        exposure = self._exposure
+        if exposure is None:
+            return LaunchSpec(self.name)
+        return LaunchSpec(self.name, exposure.mounts(CONTEXT_MOUNT), exposure.masked(CONTEXT_MOUNT))
 
     async def _reattach(self, repl: ReplClient) -> str:
         """After a restart, give the fresh REPL the context again so the next exec just works."""
@@ -184,7 +176,7 @@ class Session:
         options = self.settings.load_options(include, exclude, chunk_tokens)
         loader = load_text if as_text else load_corpus
         corpus = await anyio.to_thread.run_sync(loader, source, options)
-        notes = await self._mount(_single_file(corpus) or corpus.root)
+        notes = await self._mount(corpus.exposure)
         repl = await self.repl()
         self.corpus = corpus
         await repl.request(wire.Op.LOAD, context=self._payload(repl), timeout_s=self.settings.start_timeout_s)
@@ -200,22 +192,16 @@ class Session:
 
     def _context_path(self, repl: ReplClient) -> str | None:
         """Where the sandbox sees the context's root: under its mount, or the host path (local)."""
-        if self.corpus is None or self.corpus.root is None:
+        if self.corpus is None or self.corpus.root is None or self._exposure is None:
             return None
-        root = self.corpus.root
-        for host, inside in repl.paths.items():
-            if host == _single_file(self.corpus):  # only that file is mounted, in the mount folder
-                return inside.rsplit("/", 1)[0]
-            if root.is_relative_to(host):
-                relative = root.relative_to(host).as_posix()
-                return inside if relative == "." else f"{inside}/{relative}"
-        return str(root)
+        return self._exposure.where(self.corpus.root, repl.paths)
 
-    async def _mount(self, root: Path | None) -> list[str]:
-        """Make `root` visible in the sandbox; a docker sandbox must restart to mount a new folder."""
-        if root is None or (self._mount_root is not None and root.is_relative_to(self._mount_root)):
+    async def _mount(self, exposure: Exposure | None) -> list[str]:
+        """Show the sandbox what `exposure` allows (and no more); a docker sandbox must restart to change it."""
+        if exposure is None or (self._exposure is not None and self._exposure.covers(exposure)):
             return []
-        self._mount_root = root
+        self._exposure = exposure
+        root = exposure.root
         if self._repl is None or self.backend.name == "local":
             return []
         lost = [row["name"] for row in await self._repl.request(wire.Op.VARS)]

@@ -18,10 +18,13 @@ CONTEXT_MOUNT = "/context"
 
 @dataclass(frozen=True)
 class LaunchSpec:
-    """What one sandbox needs: a name for labels and logs, and host folders to expose read-only."""
+    """What one sandbox needs: a name for labels and logs, host paths to expose read-only, paths to hide in them."""
 
     session: str
-    mounts: dict[Path, str] = field(default_factory=dict)  # host folder -> path inside the sandbox
+    mounts: dict[Path, str] = field(default_factory=dict)  # host file or folder -> path inside the sandbox
+    masked: tuple[str, ...] = ()
+    """Paths inside the mounts the sandbox must not read (folders end with ``/``); an isolated backend
+    hides them, the local backend cannot (it is reported as not isolated)."""
 
 
 class SandboxProcess(ABC):

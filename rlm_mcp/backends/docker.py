@@ -2,10 +2,9 @@
 
 The container runs the sandbox runtime with no network, a read-only root file system, a
 tmpfs for scratch, every capability dropped, no new privileges, a non-root user, memory,
-CPU and pids limits, no environment, the context folders mounted read-only, no log driver
-(nothing it prints reaches the host disk) and optionally another OCI runtime (gVisor's runsc).
-Frames travel over the container's attached stdin/stdout; the SDK is blocking and not
-thread-safe, so each sandbox has its own client, called through a dedicated thread limiter.
+CPU and pids limits, no environment, and the context folders mounted read-only. Frames
+travel over the container's attached stdin/stdout; the SDK is blocking and not thread-safe,
+so each sandbox has its own client, called through a dedicated thread limiter.
 """
 
 from __future__ import annotations
@@ -38,11 +37,6 @@ RUNTIME_MOUNT = "/opt/rlm/sandbox"
 SANDBOX_USER = "65534:65534"  # nobody:nogroup, whatever the image's default user is
 _DOCKER_CALLS = anyio.CapacityLimiter(8)
 _STDERR_TAIL = 64
-_STDERR_LINE_CHARS = 400
-# The attach stream carries stdout and stderr; the engine's own copy of them (json-file by default,
-# unbounded) would let sandbox code fill /var/lib/docker at disk speed, so the container has none.
-_NO_LOGS = {"Type": "none", "Config": {}}
-GVISOR = "runsc"
 T = TypeVar("T")
 
 
@@ -128,8 +122,7 @@ class DockerSandbox(SandboxProcess):
         self._removed = False
 
     def _keep_stderr(self, payload: bytes) -> None:
-        lines = payload.decode(errors="replace").splitlines()[-_STDERR_TAIL:]
-        self._stderr.extend(line[:_STDERR_LINE_CHARS] for line in lines)
+        self._stderr.extend(payload.decode(errors="replace").splitlines()[-_STDERR_TAIL:])
 
     async def kill(self) -> None:
         if self._removed:
@@ -164,21 +157,15 @@ class DockerBackend(Backend):
     """Starts sandbox containers on the engine the docker SDK finds (DOCKER_HOST and friends)."""
 
     name = "docker"
+    isolation = (
+        "docker container: no network, read-only root file system, non-root user, all capabilities "
+        "dropped, no-new-privileges, memory/CPU/pids limits, context mounted read-only"
+    )
 
     def __init__(self, settings: Settings, client: Any) -> None:
         self._settings = settings
         self._client = client
         self._owner = owner_identity()
-        kernel = (
-            "gVisor (runsc): a user-space kernel between sandbox code and the host's"
-            if settings.runtime == GVISOR
-            else f"runtime {settings.runtime or 'the engine default'}: shares the host kernel"
-        )
-        self.isolation = (
-            "docker container: no network, read-only root file system, non-root user, all capabilities "
-            "dropped, no-new-privileges, memory/CPU/pids limits, context mounted read-only, no container logs; "
-            + kernel
-        )
 
     @classmethod
     async def connect(cls, settings: Settings) -> DockerBackend:
@@ -187,7 +174,6 @@ class DockerBackend(Backend):
         backend = cls(settings, client)
         try:
             await backend._check_image()
-            await backend._check_runtime()
             await backend.remove_orphans()
         except BaseException:
             await backend.aclose()
@@ -204,23 +190,6 @@ class DockerBackend(Backend):
                 f"Docker image {self._settings.image!r} is not on this engine. Build the recommended one with "
                 "`rlm-mcp sandbox build`, or point --image / RLM_IMAGE at any local image that has python3."
             ) from None
-
-    async def runtimes(self) -> tuple[list[str], str]:
-        """The OCI runtimes the engine offers, and its default one."""
-        info = await _blocking(self._client.info)
-        return sorted(info.get("Runtimes") or {}), str(info.get("DefaultRuntime", "runc"))
-
-    async def _check_runtime(self) -> None:
-        wanted = self._settings.runtime
-        if wanted is None:
-            return
-        available, _ = await self.runtimes()
-        if wanted not in available:
-            hint = " (install gVisor and register runsc with the engine)" if wanted == GVISOR else ""
-            raise SandboxUnavailable(
-                f"this Docker engine has no runtime {wanted!r}{hint}; it offers {', '.join(available) or 'none'}. "
-                "Pick one of those with --runtime / RLM_RUNTIME, or unset it for the engine's default."
-            )
 
     async def remove_orphans(self) -> list[str]:
         """Remove our containers whose server process is gone; return their names."""
@@ -258,6 +227,7 @@ class DockerBackend(Backend):
         settings = self._settings
         volumes = {str(runtime_dir()): {"bind": RUNTIME_MOUNT, "mode": "ro"}}
         volumes.update({str(host): {"bind": inside, "mode": "ro"} for host, inside in spec.mounts.items()})
+        masks = _masks(spec.masked)
         memory = parse_size(settings.memory)
         container = client.containers.create(
             settings.image,
@@ -269,8 +239,6 @@ class DockerBackend(Backend):
             working_dir="/tmp",
             environment={},
             network_mode="none",
-            log_config=_NO_LOGS,
-            runtime=settings.runtime,
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={parse_size(settings.scratch)}"},
             cap_drop=["ALL"],
@@ -280,6 +248,7 @@ class DockerBackend(Backend):
             nano_cpus=int(settings.cpus * 1e9),
             pids_limit=settings.pids,
             volumes=volumes,
+            mounts=masks,
             labels={MANAGED_LABEL: "1", OWNER_LABEL: self._owner, SESSION_LABEL: spec.session},
         )
         attach = None
@@ -302,6 +271,18 @@ class DockerBackend(Backend):
 
     async def aclose(self) -> None:
         await _blocking(self._client.close)
+
+
+def _masks(paths: tuple[str, ...]) -> list[Any]:
+    """Mounts hiding ``paths`` inside the read-only context: /dev/null over a file, an empty tmpfs over a folder."""
+    from docker.types import Mount
+
+    return [
+        Mount(path.rstrip("/"), None, type="tmpfs", read_only=True, tmpfs_size=4096)
+        if path.endswith("/")
+        else Mount(path, "/dev/null", type="bind", read_only=True)
+        for path in paths
+    ]
 
 
 def _close_attach(attach: Any) -> None:

@@ -17,7 +17,7 @@ from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow
 from rlm_mcp.private_files import write_private
 
 # Bump whenever partitioning or the entry layout changes: older files are then ignored.
-CACHE_FORMAT = "rlm-corpus-1"
+CACHE_FORMAT = "rlm-corpus-2"
 # Chunk lists kept per file, one per budget; the oldest budget is dropped beyond this.
 MAX_BUDGETS = 4
 

@@ -11,10 +11,12 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import NamedTuple
 
 from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.screen import content_problem
+from rlm_mcp.corpus.secrets import Span, find_secret_lines, redact
 
 # Below this many bytes to parse, one process beats starting a pool.
 PARALLEL_MIN_BYTES = 4_000_000
@@ -27,8 +29,18 @@ UNCHANGED = "unchanged"
 
 # (path relative to the root, size, content hash it had before or "")
 Job = tuple[str, int, str]
-# A partitioned file, UNCHANGED, or why it cannot be loaded ("binary", "secret", "unreadable").
-Outcome = ParsedFile | str
+
+
+class Redacted(NamedTuple):
+    """A file with secret lines: the outcome for its redacted text, that text, and the lines withheld."""
+
+    outcome: ParsedFile | str
+    text: bytes
+    spans: tuple[Span, ...]
+
+
+# A partitioned file, UNCHANGED, why it cannot be loaded ("binary", "unreadable"), or one of those redacted.
+Outcome = ParsedFile | str | Redacted
 
 
 def default_workers() -> int:
@@ -40,26 +52,30 @@ def default_workers() -> int:
     return max(1, min(available, _MAX_WORKERS))
 
 
-def ingest(root: Path, jobs: list[Job], chunk_tokens: int, workers: int) -> tuple[list[Outcome], int]:
-    """Read and partition ``jobs`` under ``root``; return outcomes in job order and workers used."""
+def ingest(
+    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, screen_lines: bool = True
+) -> tuple[list[Outcome], int]:
+    """Read, screen and partition ``jobs`` under ``root``; return outcomes in job order and workers used."""
     total = sum(size for _, size, _ in jobs)
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1 or total < PARALLEL_MIN_BYTES:
-        return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
+        return _ingest_batch(str(root), jobs, chunk_tokens, screen_lines), 1
     try:
-        return _ingest_in_pool(root, jobs, chunk_tokens, workers, total), workers
+        return _ingest_in_pool(root, jobs, chunk_tokens, workers, total, screen_lines), workers
     except (BrokenProcessPool, OSError):
         # Workers cannot start everywhere (e.g. a __main__ read from stdin): slower, still correct.
-        return [ingest_file(str(root), job, chunk_tokens) for job in jobs], 1
+        return _ingest_batch(str(root), jobs, chunk_tokens, screen_lines), 1
 
 
-def _ingest_in_pool(root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int) -> list[Outcome]:
+def _ingest_in_pool(
+    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int, screen_lines: bool
+) -> list[Outcome]:
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
     # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_stdout_clean) as pool:
         futures = [
-            (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens))
+            (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens, screen_lines))
             for indexes, batch in _batches(jobs, total // workers)
         ]
         for indexes, future in futures:
@@ -68,8 +84,8 @@ def _ingest_in_pool(root: Path, jobs: list[Job], chunk_tokens: int, workers: int
     return outcomes
 
 
-def ingest_file(root: str, job: Job, chunk_tokens: int) -> Outcome:
-    """Read one file, refuse it if binary or secret, skip re-parsing if its hash is unchanged."""
+def ingest_file(root: str, job: Job, chunk_tokens: int, screen_lines: bool = True) -> Outcome:
+    """Read one file, refuse it if binary, withhold its secret lines, skip re-parsing if its hash is unchanged."""
     path, _, known_sha = job
     try:
         with open(os.path.join(root, path), "rb") as handle:
@@ -79,13 +95,15 @@ def ingest_file(root: str, job: Job, chunk_tokens: int) -> Outcome:
     problem = content_problem(data)
     if problem:
         return problem
-    if known_sha and content_sha(data) == known_sha:
-        return UNCHANGED
-    return partition(path, data, chunk_tokens)
+    spans = find_secret_lines(data) if screen_lines else ()
+    if spans:
+        data = redact(data, spans)
+    outcome = UNCHANGED if known_sha and content_sha(data) == known_sha else partition(path, data, chunk_tokens)
+    return Redacted(outcome, data, spans) if spans else outcome
 
 
-def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int) -> list[Outcome]:
-    return [ingest_file(root, job, chunk_tokens) for job in batch]
+def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int, screen_lines: bool) -> list[Outcome]:
+    return [ingest_file(root, job, chunk_tokens, screen_lines) for job in batch]
 
 
 def _batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:

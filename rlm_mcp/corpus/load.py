@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
-from rlm_mcp.corpus.ingest import UNCHANGED, Job, ingest
-from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped, chunk_record
+from rlm_mcp.corpus.exposure import expose
+from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, ingest
+from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped, WithheldLines, chunk_record
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.patterns import PatternSet
@@ -46,7 +47,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
             kept.append((FileInfo(path, result.language, result.size, result.lines, result.sha), result))
     index.save(complete=resolved.kind == "folder" and not options.include)
     if resolved.kind == "file" and skipped:
-        raise ContextError(_refused_file(os.fspath(source), skipped[0][1]))
+        raise ContextError(_refused_file(os.fspath(source), skipped[0][1], resolved.outside))
     if not kept and resolved.kind == "glob":
         raise ContextError(
             f"The glob {os.fspath(source)!r} matched no loadable file under {resolved.root}; "
@@ -54,6 +55,14 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
         )
     if not kept:
         raise ContextError(_nothing_loaded(os.fspath(source), skipped))
+    redacted = {path: index.redacted[path] for path in (info.path for info, _ in kept) if path in index.redacted}
+    exposure = expose(
+        resolved.root,
+        resolved.kind,
+        (info.path for info, _ in kept),
+        redacted,
+        [*skipped, *((folder, "vcs") for folder in found.vcs)],
+    )
     finished = time.perf_counter()
     stats = LoadStats(
         seconds=finished - started,
@@ -72,6 +81,9 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
         parsed=tuple(parsed for _, parsed in kept),
         skipped=tuple(Skipped(path, reason) for path, reason in skipped),
         stats=stats,
+        exposure=exposure,
+        redacted={path: item.text for path, item in redacted.items()},
+        withheld_lines=tuple(WithheldLines(path, item.spans) for path, item in redacted.items()),
     )
 
 
@@ -163,6 +175,8 @@ class _Index:
     workers: int = 1
     parse_seconds: float = 0.0
     dirty: bool = False
+    redacted: dict[str, Redacted] = field(default_factory=dict)
+    """Files read with secret lines withheld; never cached, so every load screens them afresh."""
 
     def __post_init__(self) -> None:
         cache_dir = self.options.cache_dir
@@ -187,15 +201,23 @@ class _Index:
             waiting.append(len(results))
             results.append(None)
         started = time.perf_counter()
-        outcomes, self.workers = ingest(self.root, jobs, budget, self.options.workers) if jobs else ([], 1)
+        outcomes, self.workers = (
+            ingest(self.root, jobs, budget, self.options.workers, self.options.screen_lines) if jobs else ([], 1)
+        )
         self.parse_seconds += time.perf_counter() - started
         for (path, size, mtime_ns), slot, outcome in zip([files[i] for i in waiting], waiting, outcomes, strict=True):
             results[slot] = self._record(path, size, mtime_ns, budget, outcome)
         return [result for result in results if result is not None]
 
-    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: ParsedFile | str) -> ParsedFile | str:
+    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: Outcome) -> ParsedFile | str:
         """Fold one fresh outcome into the cache entries and return the file's result."""
         entry = self.entries.get(path)
+        if isinstance(outcome, Redacted):
+            self.redacted[path] = outcome
+            if outcome.outcome == UNCHANGED and entry is not None:
+                return entry.parsed(budget) or "unreadable"
+            self.parsed += 1
+            return outcome.outcome
         self.dirty = True
         if outcome == UNCHANGED and entry is not None:
             self.rehashed += 1
@@ -227,12 +249,15 @@ class _Index:
 
 def _rules(source: Source, options: LoadOptions) -> WalkRules:
     include = (PatternSet(options.include), PatternSet([source.pattern] if source.kind == "glob" else []))
+    prefix = source.root.as_posix().strip("/")
     return WalkRules(
         include=include,
         exclude=PatternSet(options.exclude),
         secrets=PatternSet(options.secret_patterns),
         max_file_bytes=options.max_file_bytes,
         gitignore=options.gitignore,
+        root_secrets=PatternSet(pattern for pattern in options.secret_patterns if "/" in pattern),
+        root_prefix=prefix + "/" if prefix else "",
     )
 
 
@@ -244,8 +269,12 @@ def _single_file(source: Source, options: LoadOptions) -> Walk:
     """
     result = Walk()
     path = source.pattern
+    rules = _rules(source, options)
+    if source.outside is not None:
+        result.skipped.append((path, "symlink_outside_root"))
+        return result
     stat = (source.root / path).stat()
-    if PatternSet(options.secret_patterns).matches(path):
+    if rules.is_secret(path) or rules.is_secret(source.named):
         result.skipped.append((path, "secret"))
     elif has_binary_extension(path):
         result.skipped.append((path, "binary"))
@@ -281,10 +310,13 @@ def _nothing_loaded(source: str, skipped: list[tuple[str, str]]) -> str:
     )
 
 
-def _refused_file(source: str, reason: str) -> str:
+def _refused_file(source: str, reason: str, target: Path | None) -> str:
     fixes = {
         "secret": "it looks like a secret; if it is safe to share, remove the matching secret pattern",
         "binary": "it is binary; only text files can be loaded",
         "total_cap": "it is larger than max_total_bytes; raise that setting (RLM_MAX_TOTAL_BYTES) to load it",
+        "symlink_outside_root": (
+            f"it is a symlink to {target}, outside the context (its folder), and links out are never followed"
+        ),
     }
     return f"{source!r} was not loaded: {fixes.get(reason, reason)}."

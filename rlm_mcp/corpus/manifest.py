@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 LARGEST_FILES = 10
 TOP_FOLDERS = 15
 SKIPPED_SAMPLES = 5
+WITHHELD_FILES = 20
+WITHHELD_SPANS = 10
 
 
 def build_manifest(corpus: Corpus) -> dict[str, Any]:
@@ -54,6 +56,7 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
             "by_reason": dict(reasons.most_common()),
             "samples": dict(samples),
         },
+        "withheld_lines": _withheld_lines(corpus),
         "caps": {
             "max_file_bytes": corpus.options.max_file_bytes,
             "max_total_bytes": corpus.options.max_total_bytes,
@@ -62,6 +65,22 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
             "seconds": round(corpus.stats.seconds, 3),
             "parsed_files": corpus.stats.parsed_files,
             "reused_files": corpus.stats.reused_files,
+        },
+    }
+
+
+def _withheld_lines(corpus: Corpus) -> dict[str, Any]:
+    """Files whose secret lines were replaced by a marker, and which lines (first files and spans only)."""
+    withheld = corpus.withheld_lines
+    return {
+        "files": len(withheld),
+        "lines": sum(span.end - span.start + 1 for item in withheld for span in item.spans),
+        "samples": {
+            item.path: [
+                {"lines": f"{span.start}-{span.end}" if span.end > span.start else str(span.start), "kind": span.rule}
+                for span in item.spans[:WITHHELD_SPANS]
+            ]
+            for item in withheld[:WITHHELD_FILES]
         },
     }
 

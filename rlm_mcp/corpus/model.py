@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from rlm_mcp._sandbox import wire
+from rlm_mcp.corpus.exposure import Exposure
 from rlm_mcp.corpus.manifest import build_manifest
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow, estimate_tokens
+from rlm_mcp.corpus.secrets import Span
 
 PAYLOAD_FORMAT = 2
 
@@ -57,6 +60,13 @@ class Skipped(NamedTuple):
     reason: str
 
 
+class WithheldLines(NamedTuple):
+    """A loaded file whose secret lines were replaced by a marker: which lines, and what each span held."""
+
+    path: str
+    spans: tuple[Span, ...]
+
+
 @dataclass(frozen=True)
 class LoadStats:
     """What a load cost and how much of the previous index it reused."""
@@ -89,6 +99,11 @@ class Corpus:
     skipped: tuple[Skipped, ...]
     stats: LoadStats
     text: str | None = None
+    exposure: Exposure | None = None
+    """What the sandbox may see of ``root`` (``None`` for raw text): mount that, hide the rest."""
+    redacted: Mapping[str, bytes] = field(default_factory=dict)
+    """Path -> the text the sandbox must be given for each file in ``withheld_lines`` (it is hidden in the mount)."""
+    withheld_lines: tuple[WithheldLines, ...] = ()
 
     @property
     def chunk_tokens(self) -> int:

@@ -18,6 +18,8 @@ class LoadOptions:
     """Gitignore-style globs of files and folders to leave out."""
     secret_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
     """Names that look like secrets and are never loaded (empty tuple to allow all)."""
+    screen_lines: bool = True
+    """Withhold secret lines (tokens, private key blocks) of the files that are loaded."""
     gitignore: bool = True
     """Honour ``.gitignore`` files (nested ones too) and ``.git/info/exclude``."""
     max_file_bytes: int = 2_000_000

@@ -1,19 +1,17 @@
-"""Which files may be loaded at all: secrets, binaries, and their tell-tale names and contents.
+"""Which files may be loaded at all: secret files by their names, binaries by name and content.
 
-Secrets must never reach a sub-LLM by accident, so likely-secret files are refused by name
-by default and private keys are also caught by content.
+Secret files must never reach a sub-LLM by accident, so likely-secret names are refused by
+default; secret lines inside ordinary files are withheld separately (corpus/secrets.py).
 """
 
 from __future__ import annotations
 
-import re
-
 # Gitignore-style patterns; configurable through ``LoadOptions.secret_patterns``. A pattern with
-# a slash is anchored at the root in gitignore syntax, hence the ``**/`` prefixes.
+# a slash is anchored at the root in gitignore syntax, hence the ``**/`` prefixes. They are also
+# matched against the root's own folders, so loading ``~/.aws`` itself is screened like ``.aws/``.
 DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    ".envrc",
+    ".env*",
+    "*.env",
     "*.pem",
     "*.key",
     "*.p12",
@@ -21,26 +19,43 @@ DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
     "*.jks",
     "*.keystore",
     "*.asc",
+    "*.gpg",
+    "*.ppk",
+    "*.ovpn",
     "id_rsa*",
     "id_dsa*",
     "id_ecdsa*",
     "id_ed25519*",
+    "id_xmss*",
     ".netrc",
     "_netrc",
     ".npmrc",
     ".pypirc",
     ".pgpass",
+    ".htpasswd",
+    ".s3cfg",
+    ".vault-token",
     ".git-credentials",
     "credentials.json",
+    "credentials.toml",
+    "application_default_credentials.json",
     "client_secret*.json",
     "service-account*.json",
-    "*.tfvars",
-    "**/.aws/credentials",
-    "**/.aws/config",
-    "**/.docker/config.json",
-    "**/.kube/config",
+    "secrets.json",
+    "secrets.toml",
     "secrets.yml",
     "secrets.yaml",
+    "*.tfvars",
+    "*.tfstate",
+    "*.tfstate.*",
+    "kubeconfig*",
+    "**/.kube/config",
+    "**/.docker/config.json",
+    "**/.cargo/credentials",
+    "**/gh/hosts.yml",
+    ".aws/",
+    ".ssh/",
+    ".gnupg/",
 )
 
 # Skipped without reading them: known binary formats (others are caught by content).
@@ -55,7 +70,6 @@ BINARY_EXTENSIONS = frozenset(
 )
 
 _SNIFF_BYTES = 8192
-_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}")
 
 
 def has_binary_extension(path: str) -> bool:
@@ -66,13 +80,8 @@ def has_binary_extension(path: str) -> bool:
 
 
 def content_problem(data: bytes) -> str | None:
-    """Why these bytes must not be loaded (``"binary"`` or ``"secret"``), or ``None`` if fine.
+    """``"binary"`` when these bytes must not be loaded as text (a NUL in the first 8 KiB), else ``None``.
 
-    Binary means a NUL byte in the first 8 KiB (UTF-16 text counts as binary); secret means
-    an embedded private key block with key material.
+    UTF-16 text counts as binary. Secrets inside text are withheld line by line (corpus/secrets.py).
     """
-    if b"\0" in data[:_SNIFF_BYTES]:
-        return "binary"
-    if b"PRIVATE KEY-----" in data and _PRIVATE_KEY.search(data):
-        return "secret"
-    return None
+    return "binary" if b"\0" in data[:_SNIFF_BYTES] else None

@@ -10,6 +10,15 @@ from typing import Literal
 from rlm_mcp.errors import ContextError
 
 _GLOB_CHARACTERS = frozenset("*?[")
+# Folders that are never a context themselves (their subfolders may be): the whole system, or
+# everyone's files. The home folder itself is refused too: it holds every credential at once.
+SYSTEM_FOLDERS = frozenset(
+    """
+    / /bin /boot /dev /etc /home /lib /lib32 /lib64 /libx32 /media /mnt /opt /proc /root /run /sbin
+    /snap /srv /sys /tmp /usr /var /Applications /Library /System /Users /Volumes /private
+    /private/etc /private/tmp /private/var
+    """.split()  # noqa: SIM905 - a word list reads better than 30 one-per-line literals
+)
 
 
 @dataclass(frozen=True)
@@ -19,7 +28,11 @@ class Source:
     kind: Literal["folder", "file", "glob"]
     root: Path
     pattern: str = ""
-    """For a glob, the gitignore-style pattern anchored at ``root``; for a file, its name."""
+    """For a glob, the gitignore-style pattern anchored at ``root``; for a file, its path under ``root``."""
+    named: str = ""
+    """For a file, the name it was given (a symlink's own name), screened as well as ``pattern``."""
+    outside: Path | None = None
+    """For a file that is a symlink leaving its folder: where it points (it is not followed)."""
 
 
 def resolve_source(source: str | os.PathLike[str]) -> Source:
@@ -27,10 +40,15 @@ def resolve_source(source: str | os.PathLike[str]) -> Source:
     text = os.fspath(source)
     path = Path(text).expanduser()
     if path.is_dir():
-        return Source("folder", path.resolve())
+        root = path.resolve()
+        refuse_system_folder(root, text)
+        return Source("folder", root)
     if path.is_file():
+        folder = path.absolute().parent.resolve()
         resolved = path.resolve()
-        return Source("file", resolved.parent, resolved.name)
+        if not resolved.is_relative_to(folder):
+            return Source("file", folder, path.name, path.name, outside=resolved)
+        return Source("file", folder, resolved.relative_to(folder).as_posix(), path.name)
     parts = path.parts
     first_glob = next((i for i, part in enumerate(parts) if _GLOB_CHARACTERS & set(part)), None)
     if first_glob is None:
@@ -41,4 +59,14 @@ def resolve_source(source: str | os.PathLike[str]) -> Source:
     root = Path(*parts[:first_glob]) if first_glob else Path(".")
     if not root.is_dir():
         raise ContextError(f"The folder {str(root)!r} in the glob {text!r} does not exist; check the path.")
+    refuse_system_folder(root.resolve(), text)
     return Source("glob", root.resolve(), "/" + "/".join(parts[first_glob:]))
+
+
+def refuse_system_folder(folder: Path, source: str) -> None:
+    """Raise ``ContextError`` when ``folder`` is ``/``, a system folder or the home folder itself."""
+    if str(folder) in SYSTEM_FOLDERS or folder == Path("~").expanduser().resolve():
+        raise ContextError(
+            f"{source!r} would load {folder} as a whole: a system or home folder is never loaded, nor shown "
+            "to the sandbox; load the project folder inside it, or name the file itself (e.g. /etc/hostname)."
+        )

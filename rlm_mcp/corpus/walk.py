@@ -24,6 +24,8 @@ class Walk:
     """(posix path relative to the root, size in bytes, mtime_ns)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(path, reason); folders end with ``/``."""
+    vcs: list[str] = field(default_factory=list)
+    """Version-control folders (``.git/``): left out of the manifest, yet hidden from the sandbox."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,16 @@ class WalkRules:
     secrets: PatternSet
     max_file_bytes: int
     gitignore: bool = True
+    root_secrets: PatternSet | None = None
+    """Secret patterns naming folders (``.aws/``, ``**/.kube/config``), also matched below ``root_prefix``."""
+    root_prefix: str = ""
+    """The root's own folders (``home/me/.aws/``), so that loading ``~/.aws`` itself is screened."""
+
+    def is_secret(self, path: str) -> bool:
+        """Whether ``path`` (relative to the root) is withheld as a secret, by its own name or its root's."""
+        if self.secrets.matches(path):
+            return True
+        return self.root_secrets is not None and self.root_secrets.matches(self.root_prefix + path)
 
 
 def walk(root: Path, rules: WalkRules) -> Walk:
@@ -64,7 +76,8 @@ def walk(root: Path, rules: WalkRules) -> Walk:
             path = prefix + entry.name
             reason = _reason(entry, path, root_text, rules, rules_here)
             if reason == "vcs":
-                continue  # in every repository: listing it would only crowd the manifest
+                result.vcs.append(path + "/")  # in every repository: listing it would only crowd the manifest
+                continue
             if reason:
                 result.skipped.append((path + "/" if _is_dir(entry) else path, reason))
             elif _is_dir(entry):
@@ -102,10 +115,10 @@ def _reason(
     if not is_dir and not entry.is_file(follow_symlinks=False):
         return "special"  # sockets, fifos, devices
     checked = path + "/" if is_dir else path
+    if rules.is_secret(checked):
+        return "secret"
     if _ignored(checked, ignores):
         return "gitignored"
-    if rules.secrets.matches(checked):
-        return "secret"
     if rules.exclude.matches(checked):
         return "excluded"
     if is_dir:

@@ -84,7 +84,7 @@ def test_binary_files_are_skipped_by_name_and_by_content(make_repo: MakeRepo) ->
 
 
 def test_secrets_are_excluded_by_default(make_repo: MakeRepo) -> None:
-    """.env files, keys, credential files and embedded private keys never load by default."""
+    """.env files, keys and credential files never load by default; a file holding a key loads without it."""
     key = "-----BEGIN RSA PRIVATE KEY-----\n" + "A" * 64 + "\n-----END RSA PRIVATE KEY-----\n"
     root = make_repo(
         {
@@ -106,12 +106,11 @@ def test_secrets_are_excluded_by_default(make_repo: MakeRepo) -> None:
         "deploy/id_rsa",
         "certs/server.pem",
         ".npmrc",
-        "home/.aws/credentials",
+        "home/.aws/",
         "config/credentials.json",
-        "notes.txt",
     }
     assert set(skipped.values()) == {"secret"}
-    assert _paths(root) == {"main.py"}
+    assert _paths(root) == {"main.py", "notes.txt"}
 
 
 def test_secret_patterns_are_configurable(make_repo: MakeRepo) -> None:
