@@ -17,15 +17,15 @@ import anyio
 import docker
 from mcp import Client, StdioServerParameters
 
-from rlm_mcp.backends.docker import MANAGED_LABEL
+from rlm_mcp.backends.docker import SESSION_LABEL
 
-ROOT = Path(__file__).resolve().parents[1]
+SESSION = f"bystander-{os.getpid()}"
 
 
-def managed_containers() -> set[str]:
-    """Ids of the running containers any rlm-mcp server manages on this engine."""
+def session_containers() -> set[str]:
+    """Ids of the running containers of the bystander's session (tests on the same engine make others)."""
     with contextlib.closing(docker.from_env()) as client:
-        return {container.id for container in client.containers.list(filters={"label": MANAGED_LABEL})}
+        return {container.id for container in client.containers.list(filters={"label": f"{SESSION_LABEL}={SESSION}"})}
 
 
 async def text_of(client: Client, tool: str, **arguments: object) -> str:
@@ -37,19 +37,22 @@ async def text_of(client: Client, tool: str, **arguments: object) -> str:
 
 
 async def main(command: list[str]) -> int:
-    with tempfile.TemporaryDirectory() as cache:
-        environment = {**os.environ, "RLM_BACKEND": "docker", "RLM_CACHE_DIR": cache}
-        before = managed_containers()
+    with tempfile.TemporaryDirectory() as scratch:
+        context = Path(scratch, "context")
+        context.mkdir()
+        (context / "notes.md").write_text("# A bystander's context\n")
+        environment = {**os.environ, "RLM_BACKEND": "docker", "RLM_CACHE_DIR": str(Path(scratch, "cache"))}
         async with Client(StdioServerParameters(command="rlm-mcp", args=["serve"], env=environment)) as client:
-            await text_of(client, "rlm_load_context", source=str(ROOT / "sandbox"))
-            await text_of(client, "rlm_exec", code="marker = 41 + 1")
-            ours = managed_containers() - before
-            print(f"beside_a_server: rlm-mcp serve runs with a live Docker session ({len(ours)} container)", flush=True)
+            await text_of(client, "rlm_load_context", source=str(context), session=SESSION)
+            await text_of(client, "rlm_exec", code="marker = 41 + 1", session=SESSION)
+            ours = session_containers()
+            shown = ", ".join(container[:12] for container in ours)
+            print(f"beside_a_server: rlm-mcp serve runs a live Docker session (container {shown})", flush=True)
             returncode = (await anyio.run_process(command, stdout=None, stderr=None, check=False)).returncode
-            survived = ours <= managed_containers()
-            answer = await text_of(client, "rlm_exec", code="marker")
+            survived = ours == session_containers()
+            answer = await text_of(client, "rlm_exec", code="marker", session=SESSION)
     if not ours or not survived or "42" not in answer:
-        print(f"beside_a_server: the command disturbed the other server (container kept: {survived}): {answer}")
+        print(f"beside_a_server: the command disturbed the other server (container kept: {survived}): {answer!r}")
         return 1
     print("beside_a_server: the other server's session and container came through untouched")
     return returncode
