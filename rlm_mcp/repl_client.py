@@ -179,7 +179,12 @@ class ReplClient:
         async with self._restart_lock:
             if self._channel is failed:
                 assert self._process is not None
-                reason = "the sandbox was killed to stop it" if killed else await self._process.exit_reason()
+                if killed:
+                    reason = "the sandbox was killed to stop it"
+                elif failed is not None and failed.broken:
+                    reason = f"{failed.broken}, so it was stopped"
+                else:
+                    reason = await self._process.exit_reason()
                 self._restart_note = f"{reason} {when}. A fresh sandbox was started{await self.restart()}"
 
     async def restart(self) -> str:

@@ -69,7 +69,7 @@ class CallHooks:
     sampler: Sampler | None = None
 
 
-MAX_PARTITION_CHUNKS = 250_000
+MAX_PARTITION_CHUNKS = 100_000
 """A re-partition that would make more chunks is refused before any work (a budget of 1 token on MBs)."""
 
 

@@ -45,6 +45,9 @@ class Repl:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.work: queue.SimpleQueue[wire.Request] = queue.SimpleQueue()
         self.executing = False
+        """True while user code of an exec runs (ping reports it as busy)."""
+        self.serving = False
+        """True while any operation runs on the main thread: all of them may run user code (reprs, renders)."""
         self.cell = 0
         self.ops: dict[str, Handler] = {
             wire.Op.EXEC: self.op_exec,
@@ -85,12 +88,12 @@ class Repl:
 
     def interrupt(self) -> None:
         """Raise KeyboardInterrupt in the running exec; a no-op between execs."""
-        if self.executing:
+        if self.executing or self.serving:
             # A signal aimed at the main thread also wakes it from a blocking syscall.
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
     def on_sigint(self, _signum: int, _frame: object) -> None:
-        if self.executing:
+        if self.executing or self.serving:
             raise KeyboardInterrupt
 
     # -- main thread ---------------------------------------------------------------------------
@@ -109,7 +112,12 @@ class Repl:
             self.reply_error(message, "ProtocolError", f"unknown operation {message.op!r}")
             return
         try:
-            self.reply(message, handler(message.payload))
+            self.serving = True
+            try:
+                result = handler(message.payload)
+            finally:
+                self.serving = False
+            self.reply(message, result)
         except (helpers.UserError, ContextError) as exc:
             self.reply_error(message, type(exc).__name__, str(exc))
         except KeyboardInterrupt:

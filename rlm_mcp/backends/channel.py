@@ -73,6 +73,8 @@ class Channel:
         self._pending: wire.PendingReplies[anyio.Event] = wire.PendingReplies(anyio.Event)
         self._served: dict[int, anyio.CancelScope] = {}
         self._problems = 0
+        self.broken = ""
+        """Why the channel gave up on a stream it can no longer trust (empty while it is fine)."""
         self.ready = anyio.Event()
         self.ready_info: dict[str, Any] = {}
         self.closed = anyio.Event()
@@ -135,9 +137,12 @@ class Channel:
             try:
                 (size,) = wire.HEADER.unpack(await self._reader.receive_exactly(wire.HEADER.size))
                 if size > wire.MAX_FRAME_BYTES:
-                    await self._discard(size)
-                    self._problem(f"dropped a {size:,}-byte frame (limit {wire.MAX_FRAME_BYTES:,})")
-                    continue
+                    # Skipping gigabytes would swallow every honest frame behind them: give up on the stream.
+                    self.broken = (
+                        f"the sandbox sent a {size:,}-byte frame, over the {wire.MAX_FRAME_BYTES:,}-byte limit"
+                    )
+                    self._problem(self.broken)
+                    return None
                 body = await self._reader.receive_exactly(size)
             except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return None
@@ -145,11 +150,6 @@ class Channel:
                 return wire.parse(wire.decode(body))
             except wire.WireError as exc:
                 self._problem(f"dropped a frame: {exc}")
-
-    async def _discard(self, size: int) -> None:
-        while size > 0:
-            chunk = await self._reader.receive(min(size, 1 << 20))
-            size -= len(chunk)
 
     def _problem(self, text: str) -> None:
         """Log what the sandbox did wrong, without letting a flood of bad frames flood the log."""
