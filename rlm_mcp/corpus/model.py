@@ -18,14 +18,8 @@ from rlm_mcp.corpus.secrets import Span
 PAYLOAD_FORMAT = 2
 
 
-class FileInfo(NamedTuple):
-    """One loaded file: posix path relative to the root, language, bytes, lines, content hash."""
-
-    path: str
-    language: str
-    size: int
-    lines: int
-    sha: str
+FileInfo = wire.FileRecord
+"""One loaded file: posix path relative to the root, language, bytes, lines, content hash."""
 
 
 class Chunk(NamedTuple):
@@ -167,7 +161,7 @@ class Corpus:
 
     def file_records(self) -> dict[str, Any]:
         """Files as a wire table of FileRecord."""
-        return wire.table((wire.FileRecord(*info) for info in self.files), wire.FileRecord)
+        return wire.table(self.files, wire.FileRecord)
 
     def chunk_records(self) -> dict[str, Any]:
         """Chunks as a wire table of ChunkRecord; ``file`` indexes ``file_records()``."""
