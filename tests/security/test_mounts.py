@@ -15,7 +15,6 @@ from mcp import Client
 
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import load_corpus
-from rlm_mcp.corpus.exposure import MAX_MASKS, expose
 from rlm_mcp.errors import ContextError
 from rlm_mcp.server import build_server
 from tests.mcp.test_tools import call, call_error
@@ -112,6 +111,8 @@ def test_a_file_named_in_a_system_folder_loads_alone(tmp_path: Path) -> None:
 
 def test_too_many_paths_to_hide_fall_back_to_mounting_files_one_by_one() -> None:
     """Past MAX_MASKS hidden paths the listed files are mounted singly; past that too, the load is refused."""
+    from rlm_mcp.corpus.exposure import MAX_MASKS, expose
+
     root = Path("/srv/repo")
     listed = [f"src/f{i}.py" for i in range(10)]
     withheld = [(f"src/f{i}.env", "secret") for i in range(MAX_MASKS + 1)]
@@ -123,6 +124,8 @@ def test_too_many_paths_to_hide_fall_back_to_mounting_files_one_by_one() -> None
 
 def test_folders_without_a_loaded_file_are_hidden_whole() -> None:
     """Withheld files in folders holding no listed file cost one mask for the outermost such folder."""
+    from rlm_mcp.corpus.exposure import expose
+
     exposure = expose(
         Path("/srv/repo"),
         "folder",
