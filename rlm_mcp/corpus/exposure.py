@@ -37,6 +37,8 @@ class Exposure:
     hidden: tuple[str, ...]
     listed: tuple[str, ...]
     """The files the sandbox reads from the mount (the manifest's files less the redacted ones)."""
+    sensitive: tuple[str, ...] = ()
+    """The hidden paths that hold secrets (secret files and folders, redacted files), before folding."""
 
     def mounts(self, inside: str) -> dict[Path, str]:
         """Host path -> sandbox path of each mount, with ``root`` seen at ``inside``."""
@@ -57,14 +59,17 @@ class Exposure:
         return str(host)
 
     def covers(self, other: Exposure) -> bool:
-        """Whether a sandbox with this exposure serves ``other`` too: shows all it lists, hides all it hides."""
+        """Whether a sandbox with this exposure serves ``other`` too: it shows all ``other`` lists, no secret of it.
+
+        What else it shows was listed, and so screened, by this exposure's own load.
+        """
         if not other.root.is_relative_to(self.root):
             return False
         prefix = other.root.relative_to(self.root).as_posix()
         prefix = "" if prefix == "." else prefix + "/"
         shown, hidden = frozenset(self.shown), frozenset(self.hidden)
         return all(_visible(prefix + path, shown, hidden) for path in other.listed) and not any(
-            _visible(prefix + path, shown, hidden) for path in other.hidden
+            _visible(prefix + path, shown, hidden) for path in other.sensitive
         )
 
 
@@ -83,17 +88,19 @@ def expose(
     redacted = set(redacted)
     files = list(listed)
     mounted = tuple(path for path in files if path not in redacted)
+    withheld = list(withheld)
+    sensitive = (*(path for path, reason in withheld if reason == "secret"), *sorted(redacted))
     if kind == "file" or (kind == "glob" and len(files) == 1):
-        return Exposure(root, mounted, (), mounted)
+        return Exposure(root, mounted, (), mounted, sensitive)
     base = _common_folder(files) if kind == "glob" else ""
     refuse_system_folder(root / base, str(root / base))
     below = base + "/" if base else ""
     hide = [path for path, reason in withheld if reason not in _HARMLESS and path.startswith(below)]
     hidden = _collapse(below, [*hide, *sorted(redacted)], mounted)
     if len(hidden) <= MAX_MASKS:
-        return Exposure(root, (base,), hidden, mounted)
+        return Exposure(root, (base,), hidden, mounted, sensitive)
     if len(mounted) <= MAX_MASKS:
-        return Exposure(root, mounted, (), mounted)
+        return Exposure(root, mounted, (), mounted, sensitive)
     raise ContextError(
         f"{root / base} has {len(hidden):,} withheld paths (secrets, ignored or skipped files) among "
         f"{len(mounted):,} loaded files, more than the sandbox can hide ({MAX_MASKS:,}); load a subfolder, "
