@@ -7,6 +7,7 @@ always relative to the root, and only files of the manifest can be read.
 
 from __future__ import annotations
 
+import base64
 import os
 import posixpath
 from collections import OrderedDict
@@ -130,7 +131,7 @@ class Store:
     def __init__(self, root: str | None, text: str | None, redacted: dict[str, str] | None = None) -> None:
         self.root = root
         self.text_bytes = text.encode() if text is not None else None
-        self._redacted = {path: body.encode() for path, body in (redacted or {}).items()}
+        self._redacted = {path: base64.b64decode(body) for path, body in (redacted or {}).items()}
         """Files whose secret lines the host withheld: their real bytes are masked in the mount."""
         self.files: dict[str, File] = {}
         self._cache = _FileCache(FILE_CACHE_BYTES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -180,6 +181,7 @@ class Corpus:
             "files": self.file_records(),
             "chunks": self.chunk_records(),
             "symbols": self.symbol_records(),
+            "redacted": {path: base64.b64encode(data).decode("ascii") for path, data in self.redacted.items()},
         }
 
 

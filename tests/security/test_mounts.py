@@ -92,6 +92,22 @@ async def test_withheld_files_in_a_loaded_folder_cannot_be_read(docker_settings:
     assert manifest["files"] == 2
 
 
+async def test_a_file_with_secret_lines_reads_redacted_and_its_real_bytes_are_hidden(
+    docker_settings: Settings, tmp_path: Path
+) -> None:
+    """Code sees the withheld lines as markers (line numbers kept) through files/read/grep, never the key itself."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    key = "AKIA" + "Q" * 16
+    (repo / "settings.py").write_text(f"DEBUG = True\nAWS_KEY = '{key}'\nNAME = 'app'\n")
+    async with Client(build_server(docker_settings), raise_exceptions=True) as client:
+        await call(client, "rlm_load_context", source=str(repo))
+        out = await call(client, "rlm_exec", code="print(read('settings.py', 2, 3)); grep('NAME')[0].line")
+        seen = await look_around(client)
+    assert "secret withheld" in out and "NAME = 'app'" in out and "[value]\n3" in out and key not in out
+    assert not any(key in text for text in seen.values())
+
+
 async def test_system_folders_are_refused_as_a_context(docker_settings: Settings) -> None:
     """`/`, `/etc` and a glob searching `/` (`/e*c/hostname`) are refused with the fix, before any sandbox starts."""
     async with Client(build_server(docker_settings), raise_exceptions=True) as client:
