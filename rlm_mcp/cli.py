@@ -7,8 +7,6 @@ import json
 import logging
 import sys
 
-import anyio
-
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.hardening import make_non_dumpable
@@ -31,33 +29,13 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sub_calls_line(settings: Settings) -> str:
-    """Where sub-LLM calls would go, or how to make them go somewhere."""
-    model = settings.broker_config().call_model
-    if model is None:
-        return (
-            "sub-calls: no model configured; rlm_query falls back to MCP sampling where the client offers it. "
-            "Set --model / RLM_MODEL (e.g. anthropic/claude-haiku-4-5) for llm_query and llm_batch"
-        )
-    return f"sub-calls: {model}" + (f" at {settings.api_base}" if settings.api_base else "")
-
-
 def _doctor(args: argparse.Namespace) -> int:
-    """Say which backend `serve` would use here and why, where sub-calls go, and where caches live."""
-    from rlm_mcp.backends import open_backend
+    """Say which backend `serve` would use here, how isolated it is, and where sub-calls and files go."""
+    from rlm_mcp.doctor import report
 
-    settings = Settings.from_args(args)
-
-    async def probe() -> list[str]:
-        async with anyio.create_task_group() as tasks:
-            backend, notice = await open_backend(settings, tasks)
-            await backend.aclose()
-            tasks.cancel_scope.cancel()
-        lines = [f"backend: {backend.name}", f"isolation: {backend.isolation}"]
-        return lines + ([f"notice: {notice}"] if notice else [])
-
-    print("\n".join([*anyio.run(probe), _sub_calls_line(settings), f"cache: {settings.cache_dir}"]))
-    return 0
+    lines, status = report(Settings.from_args(args))
+    print("\n".join(lines))
+    return status
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -108,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--base-image", default="python:3.12-slim", help="any image with python3 >= 3.10")
     build.set_defaults(run=_build)
 
-    doctor = commands.add_parser("doctor", help="show which sandbox backend would be used and why")
+    doctor = commands.add_parser(
+        "doctor",
+        help="show which sandbox would be used and how isolated; exit 1 if not isolated, 2 if it cannot start",
+    )
     Settings.add_arguments(doctor)
     doctor.set_defaults(run=_doctor)
 

@@ -1,24 +1,41 @@
-"""The `rlm-mcp` command when something is off: doctor says where everything goes, errors say what to do."""
+"""The `rlm-mcp` command when something is off: doctor says where everything goes and how isolated, errors say
+what to do."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_IMAGE
+
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def rlm_mcp(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """The installed command, with no RLM_* variables of the test process leaking in."""
+    """This checkout's command (`python -m rlm_mcp` is `rlm-mcp`), with no RLM_* variables of the test process."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("RLM_")}
-    command = ["rlm-mcp", *arguments, "--cache-dir", str(tmp_path)]
+    command = [sys.executable, "-m", "rlm_mcp", *arguments, "--cache-dir", str(tmp_path)]
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=60, env=environment, stdin=subprocess.DEVNULL, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        cwd=CHECKOUT,
     )
 
 
-def doctor(tmp_path: Path, *flags: str) -> str:
+def doctor(tmp_path: Path, *flags: str, status: int = 1) -> str:
+    """The doctor's report (local backend unless `flags` say otherwise), checking its exit status."""
     done = rlm_mcp(tmp_path, "doctor", "--backend", "local", *flags)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == status, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
     return done.stdout
 
 
@@ -42,3 +59,42 @@ def test_serve_without_its_sandbox_prints_the_fix_not_a_traceback(tmp_path: Path
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "rlm-mcp: " in done.stderr and ("rlm-mcp sandbox build" in done.stderr or "--backend local" in done.stderr)
+
+
+def test_doctor_fails_when_sessions_would_not_be_isolated(tmp_path: Path) -> None:
+    """The local backend exits 1 with a verdict that says sessions are NOT isolated and how to isolate them."""
+    report = doctor(tmp_path, status=1)
+    assert "verdict: NOT ISOLATED" in report.splitlines()[-1] and "rlm-mcp sandbox build" in report
+
+
+def test_doctor_fails_when_auto_falls_back_to_local(tmp_path: Path) -> None:
+    """`auto` without a usable image runs locally: the notice says why, and the exit status says not isolated."""
+    report = doctor(tmp_path, "--backend", "auto", "--image", "rlm-mcp-missing:none", status=1)
+    assert "backend: local" in report and "notice: Docker is not usable" in report
+    assert "verdict: NOT ISOLATED" in report
+
+
+def test_doctor_says_where_trajectories_go_or_that_they_are_off(tmp_path: Path) -> None:
+    """The trajectory folder (exec output on disk) is named, or reported off with RLM_TRAJECTORIES=false."""
+    assert f"trajectories: {tmp_path / 'trajectories'}" in doctor(tmp_path)
+    assert "trajectories: off" in doctor(tmp_path, "--trajectories", "false")
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_ready")
+def test_doctor_on_docker_names_the_image_the_runtime_and_gvisor(tmp_path: Path) -> None:
+    """Docker: exit 0, the image with its id, the runtime in use, and whether the engine offers gVisor (runsc)."""
+    report = doctor(tmp_path, "--backend", "docker", "--image", TEST_IMAGE, status=0)
+    assert "backend: docker" in report and "shares the host kernel" in report
+    assert f"image: {TEST_IMAGE} (sha256:" in report
+    assert "runtime: " in report and "gvisor: " in report
+    assert report.splitlines()[-1] == "verdict: sessions run isolated"
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_ready")
+def test_doctor_with_a_runtime_the_engine_lacks_exits_2_naming_the_ones_it_has(tmp_path: Path) -> None:
+    """An unknown --runtime: sessions cannot start (exit 2), and the report lists the engine's runtimes."""
+    report = doctor(tmp_path, "--backend", "docker", "--image", TEST_IMAGE, "--runtime", "rlm-none", status=2)
+    assert "no runtime 'rlm-none'" in report and "runc" in report and "--runtime / RLM_RUNTIME" in report
+    assert "verdict: sessions cannot start" in report

@@ -2,9 +2,10 @@
 
 The container runs the sandbox runtime with no network, a read-only root file system, a
 tmpfs for scratch, every capability dropped, no new privileges, a non-root user, memory,
-CPU and pids limits, no environment, and the context folders mounted read-only. Frames
-travel over the container's attached stdin/stdout; the SDK is blocking and not thread-safe,
-so each sandbox has its own client, called through a dedicated thread limiter.
+CPU and pids limits, no environment, the context folders mounted read-only, no log driver
+(nothing it prints reaches the host disk) and optionally another OCI runtime (gVisor's runsc).
+Frames travel over the container's attached stdin/stdout; the SDK is blocking and not
+thread-safe, so each sandbox has its own client, called through a dedicated thread limiter.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ RUNTIME_MOUNT = "/opt/rlm/sandbox"
 SANDBOX_USER = "65534:65534"  # nobody:nogroup, whatever the image's default user is
 _DOCKER_CALLS = anyio.CapacityLimiter(8)
 _STDERR_TAIL = 64
+_STDERR_LINE_CHARS = 400
+# The attach stream carries stdout and stderr; the engine's own copy of them (json-file by default,
+# unbounded) would let sandbox code fill /var/lib/docker at disk speed, so the container has none.
+_NO_LOGS = {"Type": "none", "Config": {}}
+GVISOR = "runsc"
 T = TypeVar("T")
 
 
@@ -122,7 +128,8 @@ class DockerSandbox(SandboxProcess):
         self._removed = False
 
     def _keep_stderr(self, payload: bytes) -> None:
-        self._stderr.extend(payload.decode(errors="replace").splitlines()[-_STDERR_TAIL:])
+        lines = payload.decode(errors="replace").splitlines()[-_STDERR_TAIL:]
+        self._stderr.extend(line[:_STDERR_LINE_CHARS] for line in lines)
 
     async def kill(self) -> None:
         if self._removed:
@@ -157,15 +164,23 @@ class DockerBackend(Backend):
     """Starts sandbox containers on the engine the docker SDK finds (DOCKER_HOST and friends)."""
 
     name = "docker"
-    isolation = (
-        "docker container: no network, read-only root file system, non-root user, all capabilities "
-        "dropped, no-new-privileges, memory/CPU/pids limits, context mounted read-only"
-    )
 
     def __init__(self, settings: Settings, client: Any) -> None:
         self._settings = settings
         self._client = client
         self._owner = owner_identity()
+        self.image_id = ""
+        """The id of the sandbox image, once connect() has found it."""
+        kernels: dict[str | None, str] = {
+            None: "the engine's default runtime: shares the host kernel",
+            GVISOR: "gVisor (runsc): a user-space kernel between sandbox code and the host's",
+        }
+        kernel = kernels.get(settings.runtime, f"runtime {settings.runtime}")
+        self.isolation = (
+            "docker container: no network, read-only root file system, non-root user, all capabilities "
+            "dropped, no-new-privileges, memory/CPU/pids limits, context mounted read-only, no container logs; "
+            + kernel
+        )
 
     @classmethod
     async def connect(cls, settings: Settings) -> DockerBackend:
@@ -174,6 +189,7 @@ class DockerBackend(Backend):
         backend = cls(settings, client)
         try:
             await backend._check_image()
+            await backend._check_runtime()
             await backend.remove_orphans()
         except BaseException:
             await backend.aclose()
@@ -184,12 +200,30 @@ class DockerBackend(Backend):
         import docker.errors
 
         try:
-            await _blocking(self._client.images.get, self._settings.image)
+            image = await _blocking(self._client.images.get, self._settings.image)
         except docker.errors.ImageNotFound:
             raise SandboxUnavailable(
                 f"Docker image {self._settings.image!r} is not on this engine. Build the recommended one with "
                 "`rlm-mcp sandbox build`, or point --image / RLM_IMAGE at any local image that has python3."
             ) from None
+        self.image_id = str(image.id)
+
+    async def runtimes(self) -> tuple[list[str], str]:
+        """The OCI runtimes the engine offers, and its default one."""
+        info = await _blocking(self._client.info)
+        return sorted(info.get("Runtimes") or {}), str(info.get("DefaultRuntime", "runc"))
+
+    async def _check_runtime(self) -> None:
+        wanted = self._settings.runtime
+        if wanted is None:
+            return
+        available, _ = await self.runtimes()
+        if wanted not in available:
+            hint = " (install gVisor and register runsc with the engine)" if wanted == GVISOR else ""
+            raise SandboxUnavailable(
+                f"this Docker engine has no runtime {wanted!r}{hint}; it offers {', '.join(available) or 'none'}. "
+                "Pick one of those with --runtime / RLM_RUNTIME, or unset it for the engine's default."
+            )
 
     async def remove_orphans(self) -> list[str]:
         """Remove our containers whose server process is gone; return their names."""
@@ -239,6 +273,8 @@ class DockerBackend(Backend):
             working_dir="/tmp",
             environment={},
             network_mode="none",
+            log_config=_NO_LOGS,
+            runtime=settings.runtime,
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={parse_size(settings.scratch)}"},
             cap_drop=["ALL"],

@@ -16,7 +16,7 @@ import pytest
 from rlm_mcp.backends import LaunchSpec
 from rlm_mcp.backends.docker import DockerBackend
 from rlm_mcp.config import Settings
-from rlm_mcp.errors import SandboxRestarted
+from rlm_mcp.errors import SandboxRestarted, SandboxUnavailable
 from rlm_mcp.repl_client import ReplClient
 from tests.conftest import started_repl
 from tests.support.docker_engine import adopt_server, kill_session_containers, our_containers
@@ -160,3 +160,11 @@ async def test_a_single_file_context_mounts_only_that_file(
         await sessions.close_all()
         await backend.aclose()
         tasks.cancel_scope.cancel()
+
+
+async def test_a_runtime_the_engine_lacks_is_refused_naming_the_ones_it_has(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """--runtime names a runtime the engine does not have: SandboxUnavailable lists the ones it has, nothing starts."""
+    with pytest.raises(SandboxUnavailable, match=r"no runtime 'rlm-none'.*runc.*--runtime / RLM_RUNTIME"):
+        await DockerBackend.connect(make_settings(backend="docker", runtime="rlm-none"))
