@@ -50,9 +50,8 @@ def test_a_new_secret_line_needs_a_new_mount(make_repo: MakeRepo) -> None:
 
 def test_a_glob_sees_only_its_common_folder(make_repo: MakeRepo) -> None:
     """`*/src/*.py` matching files of one package mounts that package's src folder, at its place under the root."""
-    root = make_repo(
-        {"pkg/src/a.py": "a\n", "pkg/src/c.py": "c\n", "pkg/src/b.txt": "b\n", "pkg/README.md": "# r\n", "top.py": "t\n"}
-    )
+    files = {"pkg/src/a.py": "a\n", "pkg/src/c.py": "c\n", "pkg/src/b.txt": "b\n", "pkg/R.md": "#\n", "t.py": "t\n"}
+    root = make_repo(files)
     corpus = load_corpus(str(root / "*" / "src" / "*.py"))
     assert corpus.exposure is not None
     assert corpus.exposure.mounts("/context") == {root.resolve() / "pkg/src": "/context/pkg/src"}
