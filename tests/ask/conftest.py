@@ -12,10 +12,19 @@ import pytest
 import rlm_mcp
 from bench.quality.scripted import ROOT_MODEL, SUB_MODEL, ScriptedRoot
 from rlm_mcp.config import Settings
+from rlm_mcp.llm.litellm_client import load_litellm
 from tests.support.openai_server import OpenAIServer
 
-# Custom per-token prices make litellm report a cost for the local test models.
-PRICED: dict[str, Any] = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}
+PRICED_ROOT_MODEL = "openai/priced-root-model"
+"""A root model litellm prices at $0.001 per prompt token and $0.002 per completion token (``priced_root``)."""
+
+
+@pytest.fixture(scope="session")
+def priced_root() -> str:
+    """Give litellm custom per-token prices for a root model, as a user's own price entry would."""
+    prices = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002, "litellm_provider": "openai"}
+    load_litellm().register_model({PRICED_ROOT_MODEL: {**prices, "mode": "chat"}})
+    return PRICED_ROOT_MODEL
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality.scripted import GAVE_UP
+from bench.quality.scripted import GAVE_UP, ScriptedRoot
 from rlm_mcp import ask
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import ModelNotConfigured
-from tests.ask.conftest import PRICED
+from tests.support.openai_server import OpenAIServer
 
 STILL_LOOKING = ["print('still looking')"]
 
@@ -28,11 +28,11 @@ def test_the_iteration_limit_asks_the_root_for_its_best_answer(
 
 
 def test_the_cost_limit_returns_the_last_output(
-    package_copy: Path, script_root: Callable[[Sequence[str]], None], ask_settings: Callable[..., Settings]
+    package_copy: Path, openai_server: OpenAIServer, ask_settings: Callable[..., Settings], priced_root: str
 ) -> None:
     """A priced root call spends the budget: no further call is made, the last output is the answer."""
-    script_root(STILL_LOOKING)
-    result = ask(package_copy, "Find it.", settings=ask_settings(), max_cost_usd=0.001, root_params=PRICED)
+    openai_server.responder = ScriptedRoot(lambda question: STILL_LOOKING, model=priced_root)
+    result = ask(package_copy, "Find it.", settings=ask_settings(root_model=priced_root), max_cost_usd=0.001)
     assert (result.finished, result.stop_reason, result.iterations) == (False, "max_cost_usd", 1)
     assert "still looking" in result.answer
     assert result.usage["cost_usd"] >= 0.001 and "max_cost_usd=0.001 limit" in result.note
