@@ -21,7 +21,7 @@ from rlm_mcp.llm.budget import Budget
 from rlm_mcp.llm.cache import ResponseCache, cache_key, is_deterministic
 from rlm_mcp.llm.config import BrokerConfig
 from rlm_mcp.llm.ledger import Ledger
-from rlm_mcp.llm.litellm_client import complete
+from rlm_mcp.llm.litellm_client import complete, loaded
 from rlm_mcp.llm.pacing import StartPacer
 from rlm_mcp.llm.params import sampling_params, shown
 from rlm_mcp.llm.results import CallFailure, Completion, Message, Reply
@@ -151,17 +151,25 @@ class Broker:
                 outcome: Outcome = _completion(label, hit, cached=True, started=started, attempts=0)
                 self.ledger.record(label, outcome)
                 return outcome
-        async with self._limiter:
-            try:
-                with self.budget.reserve():
-                    outcome = await self._attempt(label, self._sender(model, messages, params))
-            except BudgetExceeded as exc:
-                outcome = CallFailure(type(exc).__name__, str(exc), attempts=0)
-            # No await since the slot was released: no other call can see it as neither made nor in flight.
-            self.ledger.record(label, outcome)
+        try:
+            outcome = await self._call(label, model, messages, params)
+        except BudgetExceeded as exc:
+            outcome = CallFailure(type(exc).__name__, str(exc), attempts=0)
+        # No await since the budget slot was released: no other call can see it as neither made nor in flight.
+        self.ledger.record(label, outcome)
         if key is not None and self._cache is not None and isinstance(outcome, Completion):
             self._cache.put(key, _reply(outcome))
         return outcome
+
+    async def _call(self, label: str, model: str | None, messages: list[Message], params: Mapping[str, Any]) -> Outcome:
+        """The call itself, holding a concurrency slot and a budget slot; raises BudgetExceeded."""
+        # A spent budget refuses at once: an item past it never waits for a concurrency slot.
+        self.budget.check()
+        if model is not None:
+            await loaded()  # seconds, once per process: not part of any attempt's timeout
+        async with self._limiter:
+            with self.budget.reserve():
+                return await self._attempt(label, self._sender(model, messages, params))
 
     def _sender(
         self, model: str | None, messages: list[Message], params: Mapping[str, Any]

@@ -34,14 +34,14 @@ class Budget:
     @contextmanager
     def reserve(self) -> Iterator[None]:
         """Hold one call slot for the duration of a call; raise BudgetExceeded if none is left."""
-        self._check()
+        self.check()
         self._in_flight += 1
         try:
             yield
         finally:
             self._in_flight -= 1
 
-    def _check(self) -> None:
+    def check(self) -> None:
         """Raise BudgetExceeded naming the first spent budget, its spend and how to raise it."""
         total = self._ledger.total
         if self.max_calls is not None and self.calls_used >= self.max_calls:

@@ -42,6 +42,11 @@ def _imported() -> bool:
     return load_litellm.cache_info().currsize > 0
 
 
+async def loaded() -> ModuleType:
+    """litellm, imported in a worker thread the first time: callers time the import apart from their calls."""
+    return load_litellm() if _imported() else await anyio.to_thread.run_sync(load_litellm)
+
+
 async def complete(
     model: str,
     messages: Sequence[Message],
@@ -51,7 +56,7 @@ async def complete(
     params: Mapping[str, Any],
 ) -> Reply:
     """One chat completion through litellm, without litellm's own retries (the broker retries)."""
-    litellm = load_litellm() if _imported() else await anyio.to_thread.run_sync(load_litellm)
+    litellm = await loaded()
     response = await litellm.acompletion(
         model=model,
         messages=list(messages),
