@@ -214,7 +214,7 @@ class _Run:
             iterations=iterations,
             elapsed_s=round(self.meter.elapsed_s, 3),
             usage=self.meter.usage(),
-            trajectory=str(trajectory.path_for(self.session)),
+            trajectory=trajectory.location(self.session),
         )
         self._log("end", **{k: v for k, v in result.to_dict().items() if k != "trajectory"})
         return result
