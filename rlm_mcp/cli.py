@@ -13,7 +13,7 @@ from rlm_mcp.hardening import make_non_dumpable
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from rlm_mcp.server import run_server
+    from rlm_mcp.serving import run_server
 
     make_non_dumpable()  # the API keys in our environment stay out of reach of the user's other processes
     settings = Settings.from_args(args)
@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="default: stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1; others need --http-allow-remote)"
+    )
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     Settings.add_arguments(serve)
     serve.set_defaults(run=_serve)

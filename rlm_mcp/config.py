@@ -71,6 +71,23 @@ class Settings:
     cache_dir: str = _setting(
         _default_cache_dir(), "RLM_CACHE_DIR", "where the corpus index and sub-LLM response caches live"
     )
+    # -- the HTTP transport (serve --transport http)
+    http_token: str | None = _setting(
+        None,
+        "RLM_HTTP_TOKEN",
+        "bearer token HTTP clients must send (default: one made on first start, kept 0600 in <cache-dir>/http/token)",
+    )
+    http_allowed_hosts: str | None = _setting(
+        None,
+        "RLM_HTTP_ALLOWED_HOSTS",
+        "comma-separated further Host names HTTP requests may use (loopback, the bind address and this machine always)",
+    )
+    http_allow_remote: bool = _setting(
+        False, "RLM_HTTP_ALLOW_REMOTE", "serve HTTP on a non-loopback address (the token then crosses the network)"
+    )
+    http_session_idle_s: float = _setting(
+        3600.0, "RLM_HTTP_SESSION_IDLE", "an HTTP client's session unused this many seconds is closed"
+    )
     # -- loading a context
     chunk_tokens: int = _setting(1500, "RLM_CHUNK_TOKENS", "chunk budget in estimated tokens (bytes / 4)")
     max_file_bytes: int = _setting(2_000_000, "RLM_MAX_FILE_BYTES", "files larger than this are skipped")
@@ -201,6 +218,10 @@ class Settings:
             cache_max_bytes=self.llm_cache_max_mb * 1_000_000,
         )
 
+    def http_extra_hosts(self) -> list[str]:
+        """The further Host names HTTP requests may use (RLM_HTTP_ALLOWED_HOSTS)."""
+        return _names(self.http_allowed_hosts)
+
     def load_options(
         self,
         include: list[str] | None = None,
@@ -225,7 +246,7 @@ def _names(listed: str | None) -> list[str]:
 
 
 def _shown_default(spec: dataclasses.Field[Any]) -> str:
-    if spec.name == "api_key":
+    if spec.name in ("api_key", "http_token"):
         return "unset"
     return "unset" if spec.default is None else str(spec.default)
 

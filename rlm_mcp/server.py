@@ -7,13 +7,10 @@ tracebacks are ordinary results. Every text returned is bounded (render.py).
 from __future__ import annotations
 
 import functools
-import logging
-import signal
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
-import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -25,13 +22,19 @@ from rlm_mcp import render, sampling
 from rlm_mcp.ask import AskLimits, run_ask, trajectory
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
+from rlm_mcp.http_auth import HttpAccess
 from rlm_mcp.prompts import STRATEGY
 from rlm_mcp.session import Progress, Sessions, running_sessions
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SessionName = Annotated[str, Field(description="Workspace name; each holds its own context, sandbox and budget.")]
+SessionName = Annotated[
+    str,
+    Field(
+        description="Workspace name; each holds its own context, sandbox and budget. Over HTTP, the handle "
+        "rlm_load_context returned in 'session'."
+    ),
+]
 OutputCap = Annotated[
     int | None,
     Field(description="Cap on the characters returned (default from RLM_MAX_OUTPUT_CHARS; hard max 100000)."),
@@ -123,13 +126,23 @@ def _hints(
     )
 
 
-def build_server(settings: Settings) -> MCPServer[Sessions]:
-    """The MCP server with its tools; sessions live as long as the server's lifespan."""
+def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServer[Sessions]:
+    """The MCP server with its tools; sessions live as long as the server's lifespan.
+
+    With `http`, every request must carry its bearer token, and sessions are private to the client holding
+    their handle (see Sessions).
+    """
 
     def lifespan(_: MCPServer[Sessions]) -> AbstractAsyncContextManager[Sessions]:
-        return running_sessions(settings)
+        return running_sessions(settings, private=http is not None)
 
-    server: MCPServer[Sessions] = MCPServer("rlm-mcp", instructions=INSTRUCTIONS, lifespan=lifespan)
+    server: MCPServer[Sessions] = MCPServer(
+        "rlm-mcp",
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        token_verifier=http.verifier if http else None,
+        auth=http.auth if http else None,
+    )
     cap_default = settings.max_output_chars
 
     @server.tool(annotations=_hints("Load a context", idempotent=True))
@@ -152,14 +165,15 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
 
         Returns the MANIFEST only, never the content: file count, bytes, estimated tokens, languages,
         largest files, chunk and symbol counts, and what was skipped and why (.gitignore, binary,
-        secrets, size caps). Cost: no LLM calls; a few seconds for a large repository (cached after).
+        secrets, size caps), and `session`: the name later calls pass (over HTTP a private handle, the only way
+        back to this session). Cost: no LLM calls; a few seconds for a large repository (cached after).
         In the REPL the context then appears as `context`, `files`, `chunks`, `symbols` with helpers
         `grep`, `read`, `partition`. Loading again replaces the context and keeps your other variables.
         """
         with _as_tool_errors():
-            target = _sessions(ctx).get(session)
+            target = _sessions(ctx).open(session)
             async with target.use(_progress(ctx)):
-                return await target.load(source, kind, include, exclude, chunk_tokens)
+                return {"session": target.name, **await target.load(source, kind, include, exclude, chunk_tokens)}
 
     @server.tool(annotations=_hints("Run Python in the REPL"))
     @_logged
@@ -295,7 +309,7 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         """
         with _as_tool_errors():
             sessions = _sessions(ctx)
-            names = [session] if session is not None else sessions.names()
+            names = [session] if session is not None else sessions.listed()
             report: dict[str, Any] = {
                 "backend": sessions.backend.name,
                 "isolation": sessions.backend.isolation,
@@ -303,6 +317,8 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
             }
             if sessions.backend_notice:
                 report["notice"] = sessions.backend_notice
+            if sessions.private and session is None:
+                report["sessions_note"] = "sessions are private over HTTP: pass session=<your handle>"
             return render.bounded_json(report, cap_default)
 
     @server.tool(annotations=_hints("Reset", destructive=True, idempotent=True))
@@ -353,27 +369,3 @@ def build_server(settings: Settings) -> MCPServer[Sessions]:
         return STRATEGY + (f"\n\nThe question: {question}" if question else "")
 
     return server
-
-
-def run_server(settings: Settings, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve until the client goes away or SIGTERM/SIGINT arrives; sandboxes are stopped either way."""
-    server = build_server(settings)
-
-    async def serve() -> None:
-        async with anyio.create_task_group() as tasks:
-
-            async def stop_on_signal() -> None:
-                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-                    async for received in signals:
-                        log.info("got %s: stopping sandboxes and exiting", signal.Signals(received).name)
-                        tasks.cancel_scope.cancel()
-                        return
-
-            tasks.start_soon(stop_on_signal)
-            if transport == "http":
-                await server.run_streamable_http_async(host=host, port=port)
-            else:
-                await server.run_stdio_async()
-            tasks.cancel_scope.cancel()
-
-    anyio.run(serve)

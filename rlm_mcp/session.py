@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -410,40 +411,96 @@ def _manifest_summary(manifest: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Sessions:
-    """Every session of one server, plus the backend and task group they share."""
+    """Every session of one server, plus the backend and task group they share.
 
-    def __init__(self, settings: Settings, backend: Backend, tasks: TaskGroup, notice: str | None = None) -> None:
+    Over stdio there is one client, and sessions are named by it. With `private` (HTTP, where any
+    holder of the token may call and the 2026-07-28 protocol has no connection to tell clients
+    apart) a new session is named by an unguessable handle only its creator learns, nothing lists
+    the others, and a session unused for RLM_HTTP_SESSION_IDLE seconds is closed.
+    """
+
+    def __init__(
+        self, settings: Settings, backend: Backend, tasks: TaskGroup, notice: str | None = None, private: bool = False
+    ) -> None:
         self.settings = settings
         self.backend = backend
         self.backend_notice = notice
+        self.private = private
         self._tasks = tasks
         self._sessions: dict[str, Session] = {}
+        self._used: dict[str, float] = {}
 
     def names(self) -> list[str]:
+        """Every session's name, for the server's own bookkeeping; `listed` is what a caller may see."""
         return sorted(self._sessions)
 
+    def listed(self) -> list[str]:
+        """The sessions a caller may list: all of them for the one stdio client, none when handles are private."""
+        return [] if self.private else self.names()
+
+    def open(self, name: str) -> Session:
+        """The session called `name`, or a new one: named `name`, or by a fresh handle `name-<random>` when private."""
+        return self._known(name) or self._create(name)
+
     def get(self, name: str, create: bool = True) -> Session:
-        """The session called `name`, created when `create` (otherwise an error naming the existing ones)."""
-        session = self._sessions.get(name)
+        """The session called `name`; an unknown one is created when `create`, unless handles are private.
+
+        A private session is created only by `open`, whose caller returns the handle: one made here could
+        never be named again.
+        """
+        session = self._known(name)
         if session is not None:
             return session
-        if not create:
-            known = ", ".join(self.names()) or "none yet"
-            raise RLMError(f"unknown session {name!r} (sessions: {known}); rlm_load_context creates one")
+        if not create or self.private:
+            raise RLMError(self._unknown(name))
+        return self._create(name)
+
+    def _known(self, name: str) -> Session | None:
+        session = self._sessions.get(name)
+        if session is not None:
+            self._used[name] = time.monotonic()
+        return session
+
+    def _create(self, name: str) -> Session:
         if not _SESSION_NAME.match(name):
             raise RLMError(f"invalid session name {name!r}: use 1-64 letters, digits, '_', '-' or '.'")
         if len(self._sessions) >= self.settings.max_sessions:
+            open_ones = "" if self.private else f" ({', '.join(self.names())})"
             raise RLMError(
-                f"{len(self._sessions)} sessions are open ({', '.join(self.names())}), the most this server keeps "
-                f"(RLM_MAX_SESSIONS): reuse one, or free one with rlm_reset(session=..., scope='session')"
+                f"{len(self._sessions)} sessions are open{open_ones}, the most this server keeps (RLM_MAX_SESSIONS): "
+                "reuse one, or free one with rlm_reset(session=..., scope='session')"
             )
-        session = self._sessions[name] = Session(name, self.settings, self.backend, self._tasks)
+        handle = f"{name}-{secrets.token_urlsafe(12)}" if self.private else name
+        session = self._sessions[handle] = Session(handle, self.settings, self.backend, self._tasks)
+        self._used[handle] = time.monotonic()
         return session
+
+    def _unknown(self, name: str) -> str:
+        if self.private:
+            return (
+                f"unknown session {name!r}: over HTTP a session is named by the handle rlm_load_context returned "
+                f"(its 'session' field), and one unused for {self.settings.http_session_idle_s:g}s is closed; "
+                "pass that handle as session=..., or call rlm_load_context to start a new one"
+            )
+        known = ", ".join(self.names()) or "none yet"
+        return f"unknown session {name!r} (sessions: {known}); rlm_load_context creates one"
 
     async def drop(self, name: str) -> None:
         session = self._sessions.pop(name, None)
+        self._used.pop(name, None)
         if session is not None:
             await session.close()
+
+    async def close_idle(self) -> None:
+        """Forever: close the sessions no call has named for RLM_HTTP_SESSION_IDLE seconds (their client is gone)."""
+        idle = self.settings.http_session_idle_s
+        while True:
+            await anyio.sleep(idle / 4)
+            cutoff = time.monotonic() - idle
+            for name in [name for name, used in self._used.items() if used < cutoff]:
+                log.info("closing session %s: unused for %gs", name.partition("-")[0], idle)
+                with anyio.CancelScope(shield=True):
+                    await self.drop(name)
 
     async def close_all(self) -> None:
         with anyio.CancelScope(shield=True):
@@ -452,14 +509,17 @@ class Sessions:
 
 
 @asynccontextmanager
-async def running_sessions(settings: Settings) -> AsyncIterator[Sessions]:
+async def running_sessions(settings: Settings, private: bool = False) -> AsyncIterator[Sessions]:
     """Sessions on the configured backend for the duration of the block; all removed on exit, even when cancelled.
 
-    Catch errors inside the block: one escaping it arrives wrapped in an exception group.
+    `private`: sessions named by unguessable handles and closed when idle (see Sessions). Catch errors
+    inside the block: one escaping it arrives wrapped in an exception group.
     """
     async with anyio.create_task_group() as tasks:
         backend, notice = await open_backend(settings, tasks)
-        sessions = Sessions(settings, backend, tasks, notice)
+        sessions = Sessions(settings, backend, tasks, notice, private)
+        if private:
+            tasks.start_soon(sessions.close_idle)
         try:
             yield sessions
         finally:
