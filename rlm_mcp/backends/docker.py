@@ -249,10 +249,17 @@ class DockerBackend(Backend):
 
     def _create_and_start(self, spec: LaunchSpec) -> tuple[Any, Any, socket.socket]:
         import docker
+        import docker.errors
 
         client = docker.from_env()  # one client per container: the SDK is not thread-safe
         try:
             return self._create_and_start_with(client, spec)
+        except docker.errors.DockerException as exc:
+            client.close()
+            raise SandboxUnavailable(
+                f"the Docker engine refused to start the sandbox of session {spec.session!r}: {exc}. "
+                "`rlm-mcp doctor` checks the engine and the image; --backend local runs without isolation."
+            ) from None
         except BaseException:
             client.close()
             raise

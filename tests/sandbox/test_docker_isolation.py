@@ -168,3 +168,16 @@ async def test_a_runtime_the_engine_lacks_is_refused_naming_the_ones_it_has(
     """--runtime names a runtime the engine does not have: SandboxUnavailable lists the ones it has, nothing starts."""
     with pytest.raises(SandboxUnavailable, match=r"no runtime 'rlm-none'.*runc.*--runtime / RLM_RUNTIME"):
         await DockerBackend.connect(make_settings(backend="docker", runtime="rlm-none"))
+
+
+async def test_an_engine_refusing_to_start_a_container_is_a_clear_error(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A mount the engine refuses (a relative target) is a SandboxUnavailable naming the session, not an APIError."""
+    backend = await DockerBackend.connect(make_settings(backend="docker"))
+    try:
+        with pytest.raises(SandboxUnavailable, match=r"refused to start the sandbox of session 'gone'.*doctor"):
+            await backend.launch(LaunchSpec("gone", {tmp_path: "not/absolute"}))
+        assert our_containers("gone") == []
+    finally:
+        await backend.aclose()
