@@ -22,11 +22,17 @@ from mcp.client.streamable_http import streamable_http_client
 from rlm_mcp.backends.docker import OWNER_LABEL, owner_identity
 from tests.conftest import TEST_IMAGE, docker_problem
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 
 def server_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """What the launched server gets: our settings, not the test process's whole environment."""
+    """What the launched server gets: our settings, not the test process's whole environment.
+
+    PYTHONPATH puts this checkout's rlm_mcp before any installed copy, so the command runs the code under test.
+    """
     return {
         "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(CHECKOUT),
         "HOME": str(tmp_path),
         "RLM_CACHE_DIR": str(tmp_path / "cache"),
         "RLM_IMAGE": TEST_IMAGE,
