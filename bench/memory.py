@@ -22,7 +22,7 @@ from bench.exec_latency import session_container
 from bench.sessions import open_session
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
-from rlm_mcp.server import run_server  # noqa: F401 - the server's own imports count in its memory
+from rlm_mcp.serving import run_server  # noqa: F401 - the server's own imports count in its memory
 from rlm_mcp.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
