@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import wire
 from bounded import bounded_repr
-from context import ContextError, File, Store, build_chunks, load_payload
+from context import ContextError, File, Store, Symbol, build_chunks, load_payload
 from host import HostError
-from search import compile_pattern, grep_texts
+from search import MAX_CONTEXT, Hit, compile_pattern, grep_texts, split_lines
 
 if TYPE_CHECKING:
     from repl import Repl
 
 _PREVIEW_CHARS = 80
+LAYOUT_KINDS = ("module", "lines", "section")
+"""Kinds of chunks that hold no whole definition (rlm_mcp/corpus/partition.py and text_split.py)."""
 MIN_BUDGET = 50
 
 
@@ -34,6 +36,7 @@ class _Loaded:
 
     store: ClassVar[Store | None] = None
     file_list: ClassVar[list[File]] = []
+    symbols: ClassVar[list[Symbol]] = []
 
     @classmethod
     def require(cls) -> Store:
@@ -69,6 +72,40 @@ def _path_patterns(paths: Any, helper: str) -> wire.PathPatterns | None:
         return wire.PathPatterns(paths)
     except wire.PatternError as exc:
         raise UserError(f"{helper}(paths=...): {exc}") from None
+
+
+def _selected_paths(paths: Any, helper: str, loaded: dict[str, File]) -> list[str]:
+    """The loaded paths `paths` selects (all when None); says on stderr when it selects none."""
+    selector = _path_patterns(paths, helper)
+    if selector is None:
+        return list(loaded)
+    selected = selector.select(loaded)
+    if not selected:
+        print(
+            f"{helper}: paths={paths!r} matched no loaded file (gitignore style: 'src/', '*.py', 'src/**/*.py'; "
+            "`files` lists the loaded paths)",
+            file=sys.stderr,
+        )
+    return selected
+
+
+def _known_names(value: Any, argument: str, known: set[str]) -> set[str]:
+    """`value` (a name, a list of names or None) as a set, or a UserError listing the `known` names."""
+    if value is None:
+        return set()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple | set) or not all(isinstance(name, str) for name in names):
+        raise UserError(f"partition({argument}=...) takes a name or a list of names, e.g. {sorted(known)[:3]}")
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UserError(f"partition({argument}=...): unknown {unknown}; this context has {sorted(known)}")
+    return set(names)
+
+
+def _chunk_kinds() -> set[str]:
+    """Every kind a chunk of the loaded context can have: its definitions' kinds and the layout kinds."""
+    symbols = _Loaded.symbols
+    return {*LAYOUT_KINDS, *(symbol.kind for symbol in symbols)}
 
 
 def describe_variables(variables: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,19 +161,30 @@ def install(repl: Repl) -> dict[str, Any]:
             raise UserError(f"sub-LLM call failed: {answer.kind}: {answer.message}")
         return str(answer)
 
-    def read(path: str, start: int | None = None, end: int | None = None) -> str:
-        """Lines `start`..`end` (1-based, inclusive) of a loaded file; the whole file by default."""
+    def read(path: str, start: int | None = None, end: int | None = None, numbered: bool = False) -> str:
+        """Lines `start`..`end` of a loaded file (the whole file by default), numbered `N<tab>` when asked.
+
+        path: a key of `files` (root-relative, '/'-separated). start, end: int line numbers, 1-based and
+        inclusive, None for the first / last line; lines are counted by newlines (\\n) only, as in hits and chunks,
+        so read(h.path, h.line, h.line) is the line of a grep hit h. numbered: bool.
+        """
         store = _Loaded.require()
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and type(value) is not int:
+                raise UserError(f"read({name}=...) takes a whole line number (1-based) or None, not {value!r}")
         try:
             text = store.files[store.check(path)].text
         except ContextError as exc:
             raise UserError(str(exc)) from None
-        if start is None and end is None:
+        if start is None and end is None and not numbered:
             return text
-        lines = text.splitlines(keepends=True)
-        first = max(int(start or 1), 1)
-        last = len(lines) if end is None else min(int(end), len(lines))
-        return "".join(lines[first - 1 : last])
+        lines = split_lines(text)
+        first = max(start or 1, 1)
+        last = len(lines) if end is None else min(end, len(lines))
+        chosen = lines[first - 1 : last]
+        if not numbered:
+            return "".join(chosen)
+        return "".join(f"{number:>6}\t{line}" for number, line in enumerate(chosen, first))
 
     def grep(
         pattern: str,
@@ -144,17 +192,30 @@ def install(repl: Repl) -> dict[str, Any]:
         *,
         ignore_case: bool = False,
         fixed: bool = False,
+        multiline: bool = False,
+        context: int = 0,
         max_hits: int = 1000,
-    ) -> list[Any]:
-        """Regex search over the loaded files (or those `paths` selects, gitignore style) -> hits with path:line."""
+    ) -> list[Hit]:
+        """Regex search, line by line, over the loaded files -> a list of Hit (.path .line .where .text .match).
+
+        pattern: a Python regex (str); fixed=True takes it literally. paths: None (every file), or a
+        gitignore-style pattern or list of them ('src/', '*.py', 'src/**/test_*.py', '!vendor/').
+        A match never spans lines unless multiline=True (then `.` and `\\s` cross newlines and the hit is
+        the match's first line). context: int 0..50, lines kept on each side (hit.before, hit.after,
+        hit.lines prints them). max_hits: int >= 1; past it grep stops and says so on stderr.
+        """
         store = _Loaded.require()
+        if type(context) is not int or not 0 <= context <= MAX_CONTEXT:
+            raise UserError(f"grep(context=...) takes a whole number of lines from 0 to {MAX_CONTEXT}")
+        if type(max_hits) is not int or max_hits < 1:
+            raise UserError("grep(max_hits=...) takes a whole number, at least 1")
         try:
-            compiled = compile_pattern(re.escape(pattern) if fixed else pattern, ignore_case)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        selector = _path_patterns(paths, "grep")
-        selected = list(store.files) if selector is None else selector.select(store.files)
-        hits, truncated = grep_texts(((p, store.files[p].text) for p in selected), compiled, max_hits)
+            compiled = compile_pattern(re.escape(pattern) if fixed else pattern, ignore_case, multiline)
+        except (ValueError, TypeError) as exc:
+            raise UserError(f"grep(pattern=...): {exc}") from None
+        selected = _selected_paths(paths, "grep", store.files)
+        texts = ((p, store.files[p].text) for p in selected)
+        hits, truncated = grep_texts(texts, compiled, max_hits, context=context, multiline=multiline)
         if truncated:
             print(f"grep: stopped at max_hits={max_hits}; narrow the pattern or raise max_hits", file=sys.stderr)
         return hits
@@ -162,33 +223,43 @@ def install(repl: Repl) -> dict[str, Any]:
     def partition(
         budget: int | None = None,
         paths: str | list[str] | None = None,
-        languages: list[str] | None = None,
-        kinds: list[str] | None = None,
+        languages: str | list[str] | None = None,
+        kinds: str | list[str] | None = None,
     ) -> list[Any]:
-        """Re-chunk the context with another token budget and/or only some paths, languages or kinds.
+        """Re-chunk the context with another token budget and/or only some paths, languages or kinds -> chunks.
 
-        The files are chosen here in the sandbox (gitignore-style `paths`); the host re-parses only those.
+        budget: int tokens per chunk, at least 50 (None: the loaded budget). paths: a gitignore-style
+        pattern or list, as for grep. languages: a name or list of names of `files[p].language`.
+        kinds: a chunk kind or list ('function', 'class', 'method', 'module', 'section', 'lines', ...);
+        a definition is its own chunk only when it does not fit in its parent's. An unknown language or
+        kind is an error listing those of the loaded context.
+        The files are chosen here in the sandbox; the host re-parses only those.
         """
         store = _Loaded.require()
         if budget is not None and (type(budget) is not int or budget < MIN_BUDGET):
             raise UserError(f"partition(budget=...) takes a whole number of tokens, at least {MIN_BUDGET}")
-        selector = _path_patterns(paths, "partition")
-        wanted = {languages} if isinstance(languages, str) else set(languages or ())
+        wanted_languages = _known_names(languages, "languages", {f.language for f in _Loaded.file_list})
+        wanted_kinds = _known_names(kinds, "kinds", _chunk_kinds())
+        chosen_paths = set(_selected_paths(paths, "partition", store.files))
         chosen = [
             index
             for index, file in enumerate(_Loaded.file_list)
-            if (selector is None or selector.matches(file.path)) and (not wanted or file.language in wanted)
+            if file.path in chosen_paths and (not wanted_languages or file.language in wanted_languages)
         ]
         try:
             table = host.request(
-                wire.Op.PARTITION,
-                chunk_tokens=budget,
-                files=chosen,
-                kinds=[kinds] if isinstance(kinds, str) else kinds,
+                wire.Op.PARTITION, chunk_tokens=budget, files=chosen, kinds=sorted(wanted_kinds) or None
             )
         except HostError as exc:
             raise UserError(str(exc)) from None
-        return build_chunks(store, _Loaded.file_list, table)
+        chunks = build_chunks(store, _Loaded.file_list, table)
+        if not chunks and wanted_kinds:
+            print(
+                f"partition: no chunk of kinds {sorted(wanted_kinds)} at this budget; a definition is its own chunk "
+                "only when it does not fit in its parent's: lower the budget, or use `symbols` for every definition",
+                file=sys.stderr,
+            )
+        return chunks
 
     names: dict[str, Any] = {
         "SHOW_VARS": SHOW_VARS,
@@ -217,7 +288,7 @@ def unloaded_hint(exc: BaseException) -> str:
 def load_context(repl: Repl, payload: dict[str, Any]) -> dict[str, Any]:
     """Replace the loaded context (`context`, `files`, `chunks`, `symbols`); other variables stay."""
     context, store, file_list, chunks, symbols = load_payload(payload)
-    _Loaded.store, _Loaded.file_list = store, file_list
+    _Loaded.store, _Loaded.file_list, _Loaded.symbols = store, file_list, symbols
     names = dict(zip(CONTEXT_NAMES, (context, store.files, chunks, symbols), strict=True))
     repl.namespace.update(names)
     repl.helper_names.update(names)

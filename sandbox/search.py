@@ -1,32 +1,62 @@
-"""grep over the loaded context, with path:line results (standard library only)."""
+"""grep over the loaded context, with path:line results (standard library only).
+
+Lines are counted by "\\n" alone, as chunks, `read` and the host's line counts do, so a hit's
+line number names the same line everywhere (a form feed, lone CR or U+2028 starts no line).
+"""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 
+MAX_CONTEXT = 50
+"""The most neighbouring lines `grep(context=N)` shows on each side of a hit."""
+
 
 class Hit:
-    """One matching line: path, 1-based line number, the line's text (and optional neighbours)."""
+    """One matching line: path, 1-based line number, its text, the match, and neighbours when asked."""
 
-    __slots__ = ("line", "match", "path", "text")
+    __slots__ = ("after", "before", "line", "match", "path", "text")
 
-    def __init__(self, path: str, line: int, text: str, match: str) -> None:
+    def __init__(
+        self, path: str, line: int, text: str, match: str, before: tuple[str, ...] = (), after: tuple[str, ...] = ()
+    ) -> None:
         self.path, self.line, self.text, self.match = path, line, text, match
+        self.before, self.after = before, after
 
     @property
     def where(self) -> str:
+        """`path:line`, the citation form."""
         return f"{self.path}:{self.line}"
 
+    @property
+    def lines(self) -> str:
+        """The hit with its neighbouring lines, numbered as grep -n -C does (`:` the hit, `-` context)."""
+        first = self.line - len(self.before)
+        numbered = [
+            f"{self.path}:{first + offset}{':' if first + offset == self.line else '-'} {text}"
+            for offset, text in enumerate((*self.before, self.text, *self.after))
+        ]
+        return "\n".join(numbered)
+
     def __repr__(self) -> str:
+        if self.before or self.after:
+            return self.lines
         return f"{self.where}: {self.text.strip()[:200]}"
 
 
-def compile_pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` with their "\n" (the last may lack one), split at "\n" only."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
+
+
+def compile_pattern(pattern: str, ignore_case: bool, multiline: bool = False) -> re.Pattern[str]:
     """Compile or explain: the message names the problem and the fix."""
+    flags = re.MULTILINE | (re.IGNORECASE if ignore_case else 0) | (re.DOTALL if multiline else 0)
     try:
-        return re.compile(pattern, re.MULTILINE | (re.IGNORECASE if ignore_case else 0))
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise ValueError(
             f"invalid regular expression {pattern!r}: {exc}. Escape literal text with re.escape(...) "
@@ -34,30 +64,81 @@ def compile_pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
         ) from None
 
 
-def grep_texts(texts: Iterable[tuple[str, str]], pattern: re.Pattern[str], max_hits: int) -> tuple[list[Hit], bool]:
-    """Matching lines over (path, text) pairs, first hit per line, in file order; (hits, truncated)."""
+def grep_texts(
+    texts: Iterable[tuple[str, str]],
+    pattern: re.Pattern[str],
+    max_hits: int,
+    *,
+    context: int = 0,
+    multiline: bool = False,
+) -> tuple[list[Hit], bool]:
+    """Matching lines over (path, text) pairs, first hit per line, in file order; (hits, truncated).
+
+    A match lies within one line unless `multiline`, when it may span lines (the hit is its first line).
+    """
     hits: list[Hit] = []
     for path, text in texts:
-        starts: list[int] | None = None
-        last_line = -1
-        for found in pattern.finditer(text):
-            if starts is None:
-                starts = _line_starts(text)
-            index = bisect.bisect_right(starts, found.start()) - 1
-            if index == last_line:
-                continue
-            last_line = index
-            end = starts[index + 1] - 1 if index + 1 < len(starts) else len(text)
-            hits.append(Hit(path, index + 1, text[starts[index] : end], found.group(0)))
+        line, counted_to = 1, 0
+        for start, end, found in _line_matches(text, pattern, multiline):
+            line, counted_to = line + text.count("\n", counted_to, start), start
+            before, after = _neighbours(text, start, end, context)
+            hits.append(Hit(path, line, _strip_cr(text[start:end]), found, before, after))
             if len(hits) >= max_hits:
                 return hits, True
     return hits, False
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    position = text.find("\n")
-    while position != -1:
-        starts.append(position + 1)
-        position = text.find("\n", position + 1)
-    return starts
+_LINE_END_SENSITIVE = ("$", "\\Z", "(?=", "(?!")
+"""Pattern parts that may match at a line's end yet not in the whole text (before a CR, or lookaheads)."""
+
+
+def _line_matches(text: str, pattern: re.Pattern[str], multiline: bool) -> Iterable[tuple[int, int, str]]:
+    """(line start, line end, matched text) of each line holding a match, in order.
+
+    The whole-text search finds the leftmost possible start fast; the line it falls on is then
+    searched alone (bounded by `endpos`), so no match crosses a newline, and the scan resumes on the
+    next line, so a match that crossed lines cannot hide a later one. A pattern that can match at a
+    line's end but not in the whole text is searched on every line instead.
+    """
+    every_line = not multiline and any(part in pattern.pattern for part in _LINE_END_SENSITIVE)
+    position = 0
+    while position <= len(text):
+        found = pattern.search(text, position) if not every_line else None
+        at = found.start() if found is not None else position
+        if (found is None and not every_line) or (at == len(text) and (not text or text[-1] == "\n")):
+            return  # nothing, or only the empty "line" after a final newline
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        if multiline and found is not None:
+            yield start, end, found.group(0)
+        else:
+            # A CRLF line is searched without its CR, so `$` matches at its end.
+            in_line = pattern.search(text, start, end - 1 if text.endswith("\r", start, end) else end)
+            if in_line is not None:
+                yield start, end, in_line.group(0)
+        position = end + 1
+
+
+def _neighbours(text: str, start: int, end: int, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Up to `count` lines before the line at [start, end) and after it."""
+    if count <= 0:
+        return (), ()
+    before: list[str] = []
+    cursor = start
+    while len(before) < count and cursor > 0:
+        previous = text.rfind("\n", 0, cursor - 1) + 1
+        before.append(_strip_cr(text[previous : cursor - 1]))
+        cursor = previous
+    after: list[str] = []
+    cursor = end
+    while len(after) < count and cursor + 1 < len(text):  # a text ending in "\n" has no line after it
+        following = text.find("\n", cursor + 1)
+        following = len(text) if following == -1 else following
+        after.append(_strip_cr(text[cursor + 1 : following]))
+        cursor = following
+    return tuple(reversed(before)), tuple(after)
+
+
+def _strip_cr(line: str) -> str:
+    return line[:-1] if line.endswith("\r") else line
