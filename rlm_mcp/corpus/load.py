@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rlm_mcp._sandbox.wire import PathPatterns, PatternError
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
 from rlm_mcp.corpus.exposure import expose
 from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, ingest
@@ -248,17 +249,29 @@ class _Index:
 
 
 def _rules(source: Source, options: LoadOptions) -> WalkRules:
-    include = (PatternSet(options.include), PatternSet([source.pattern] if source.kind == "glob" else []))
+    include = (
+        _agent_patterns(options.include, "include"),
+        _agent_patterns([source.pattern] if source.kind == "glob" else [], "the glob"),
+    )
     prefix = source.root.as_posix().strip("/")
     return WalkRules(
         include=include,
-        exclude=PatternSet(options.exclude),
+        exclude=_agent_patterns(options.exclude, "exclude"),
+        prune_excluded=not any(pattern.strip().startswith("!") for pattern in options.exclude),
         secrets=PatternSet(options.secret_patterns),
         max_file_bytes=options.max_file_bytes,
         gitignore=options.gitignore,
         root_secrets=PatternSet(pattern for pattern in options.secret_patterns if "/" in pattern),
         root_prefix=prefix + "/" if prefix else "",
     )
+
+
+def _agent_patterns(patterns: Sequence[str], argument: str) -> PathPatterns:
+    """The agent's patterns in the helpers' dialect, or a ContextError saying what is accepted."""
+    try:
+        return PathPatterns(list(patterns))
+    except PatternError as exc:
+        raise ContextError(f"{argument}: {exc}") from None
 
 
 def _single_file(source: Source, options: LoadOptions) -> Walk:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlm_mcp._sandbox.wire import PathPatterns
 from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
 
@@ -30,11 +31,15 @@ class Walk:
 
 @dataclass(frozen=True)
 class WalkRules:
-    """What to leave out while walking; patterns are gitignore-style, relative to the root."""
+    """What to leave out while walking; patterns are gitignore-style, relative to the root.
 
-    include: tuple[PatternSet, ...]
+    The agent's include/exclude (and a glob source) are the helpers' one dialect, `PathPatterns`
+    (linear-time, whatever the agent writes); secret patterns and .gitignore files keep git's rules.
+    """
+
+    include: tuple[PathPatterns, ...]
     """Every non-empty set must select a file for it to be kept (user include, glob source)."""
-    exclude: PatternSet
+    exclude: PathPatterns
     secrets: PatternSet
     max_file_bytes: int
     gitignore: bool = True
@@ -42,6 +47,8 @@ class WalkRules:
     """Secret patterns naming folders (``.aws/``, ``**/.kube/config``), also matched below ``root_prefix``."""
     root_prefix: str = ""
     """The root's own folders (``home/me/.aws/``), so that loading ``~/.aws`` itself is screened."""
+    prune_excluded: bool = True
+    """Skip an excluded folder whole; off when an ``!pattern`` may take files under it back."""
 
     def is_secret(self, path: str) -> bool:
         """Whether ``path`` (relative to the root) is withheld as a secret, by its own name or its root's."""
@@ -119,7 +126,7 @@ def _reason(
         return "secret"
     if _ignored(checked, ignores):
         return "gitignored"
-    if rules.exclude.matches(checked):
+    if rules.exclude and (not is_dir or rules.prune_excluded) and rules.exclude.matches(checked):
         return "excluded"
     if is_dir:
         return ""
