@@ -6,13 +6,14 @@ read, screened and partitioned (in parallel on a cold load), then the cache is u
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rlm_mcp._sandbox.wire import PathPatterns, PatternError
+from rlm_mcp._sandbox.wire import PatternError
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
 from rlm_mcp.corpus.exposure import expose
 from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, ingest
@@ -22,7 +23,7 @@ from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
 from rlm_mcp.corpus.sources import Source, resolve_source
-from rlm_mcp.corpus.walk import Walk, WalkRules, walk
+from rlm_mcp.corpus.walk import RememberedPatterns, Walk, WalkRules, walk
 from rlm_mcp.errors import ContextError
 
 TEXT_NAME = "context.txt"
@@ -266,12 +267,18 @@ def _rules(source: Source, options: LoadOptions) -> WalkRules:
     )
 
 
-def _agent_patterns(patterns: Sequence[str], argument: str) -> PathPatterns:
+def _agent_patterns(patterns: Sequence[str], argument: str) -> RememberedPatterns:
     """The agent's patterns in the helpers' dialect, or a ContextError saying what is accepted."""
     try:
-        return PathPatterns(list(patterns))
+        return _remembered(tuple(patterns))
     except PatternError as exc:
         raise ContextError(f"{argument}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _remembered(patterns: tuple[str, ...]) -> RememberedPatterns:
+    """One RememberedPatterns per recent filter, so reloads with the same include/exclude reuse its answers."""
+    return RememberedPatterns(patterns)
 
 
 def _single_file(source: Source, options: LoadOptions) -> Walk:

@@ -17,6 +17,31 @@ from rlm_mcp.corpus.screen import has_binary_extension
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
+class RememberedPatterns:
+    """The agent's `PathPatterns` with their answers remembered (bounded): a warm reload asks again for every path.
+
+    The dialect matches in linear time but in Python, ~30x slower than pathspec's regexes; remembered,
+    a reload with the same filters costs a dict lookup per path.
+    """
+
+    MAX_REMEMBERED = 200_000
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self._patterns = PathPatterns(list(patterns))
+        self._answers: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def matches(self, path: str) -> bool:
+        answer = self._answers.get(path)
+        if answer is None:
+            if len(self._answers) >= self.MAX_REMEMBERED:
+                self._answers.clear()
+            answer = self._answers[path] = self._patterns.matches(path)
+        return answer
+
+
 @dataclass
 class Walk:
     """The outcome of walking one root: candidate files in walk order and skipped paths."""
@@ -37,9 +62,9 @@ class WalkRules:
     (linear-time, whatever the agent writes); secret patterns and .gitignore files keep git's rules.
     """
 
-    include: tuple[PathPatterns, ...]
+    include: tuple[RememberedPatterns, ...]
     """Every non-empty set must select a file for it to be kept (user include, glob source)."""
-    exclude: PathPatterns
+    exclude: RememberedPatterns
     secrets: PatternSet
     max_file_bytes: int
     gitignore: bool = True
