@@ -24,6 +24,7 @@ from rlm_mcp.backends import Backend, LaunchSpec, open_backend
 from rlm_mcp.backends.base import CONTEXT_MOUNT
 from rlm_mcp.config import Settings
 from rlm_mcp.corpus import Corpus, load_corpus, load_text, repartition
+from rlm_mcp.corpus import queries as code_queries
 from rlm_mcp.corpus.exposure import Exposure
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN
 from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, ProtocolError, RLMError, SandboxError
@@ -38,13 +39,19 @@ Progress = Callable[[int, int, str], Awaitable[None]]
 
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _LONGEST_PATH = 4096
+_PATH_SHAPE = re.compile(r"^(?:~[\w.-]*(?:[/\\]|$)|\.{1,2}(?:[/\\]|$)|/[^/*\s]|[A-Za-z]:[/\\]|\\\\)")
+"""Absolute, home-relative, dot-relative, Windows drive or UNC: what an agent passes meaning a path."""
 
 
 def looks_like_path(source: str) -> bool:
-    """True when `source` names an existing file or folder, or is a glob; anything else is raw text."""
+    """True when `source` is one line shaped like a path (`/x`, `~/x`, `./x`, `C:\\x`), a glob, or names a file.
+
+    Anything else is raw text. A path-shaped source that does not exist is then an error naming it,
+    not a one-line text context.
+    """
     if not source or "\n" in source or len(source) > _LONGEST_PATH:
         return False
-    if any(ch in source for ch in "*?["):
+    if any(ch in source for ch in "*?[") or _PATH_SHAPE.match(source):
         return True
     try:
         return Path(source).expanduser().exists()
@@ -319,11 +326,13 @@ class Session:
     # -- requests from the sandbox (hostile input: every field is checked) --------------------
 
     async def serve_sandbox(self, op: str, payload: dict[str, Any]) -> Any:
-        """Answer what code in the sandbox asks the host for: sub-LLM calls and re-partitioning."""
+        """Answer what code in the sandbox asks the host for: sub-LLM calls, re-partitioning, code queries."""
         if op == wire.Op.LLM:
             return await self._serve_llm(payload)
         if op == wire.Op.PARTITION:
             return await self._serve_partition(payload)
+        if op in code_queries.OPS:
+            return await self._serve_code_query(op, payload)
         raise ProtocolError(f"the sandbox asked for an unknown operation {op[:64]!r}")
 
     async def _serve_llm(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -345,6 +354,13 @@ class Session:
 
         outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
         return [_answer_record(o) for o in outcomes]
+
+    async def _serve_code_query(self, op: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """refs, imports, repo map: answered in a worker thread (the first one builds the corpus's index)."""
+        corpus = self.corpus
+        if corpus is None:
+            raise ContextError("no context is loaded yet: call rlm_load_context first")
+        return await anyio.to_thread.run_sync(code_queries.answer, op, corpus, payload)
 
     async def _serve_partition(self, payload: dict[str, Any]) -> dict[str, Any]:
         corpus = self.corpus

@@ -108,21 +108,65 @@ class Chunk:
 
 
 class Symbol:
-    """A definition (function, class, method, ...) with its qualified name and location."""
+    """A definition (function, class, method, ...): qualified name, kind, enclosing definition, location.
 
-    __slots__ = ("end_line", "kind", "name", "path", "start_line")
+    `parent` is the qualified name of the enclosing definition (None at top level); `signature` is
+    the definition's first line, trimmed and cut to SIGNATURE_CHARS; `where` is `path:line`.
+    """
+
+    __slots__ = ("end_line", "file", "kind", "name", "parent", "start_line")
 
     def __init__(self, record: wire.SymbolRecord, file: File) -> None:
         self.name, self.kind = record.name, record.kind
         self.start_line, self.end_line = record.start_line, record.end_line
-        self.path = file.path
+        self.file = file
+        self.parent: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.file.path
 
     @property
     def where(self) -> str:
         return f"{self.path}:{self.start_line}"
 
+    @property
+    def signature(self) -> str:
+        """The definition's first line (`def f(x):`, `class A(B):`), trimmed and bounded."""
+        text = line_of(self.file.data, self.start_line).strip()
+        return text if len(text) <= SIGNATURE_CHARS else text[: SIGNATURE_CHARS - 3] + "..."
+
     def __repr__(self) -> str:
         return f"Symbol({self.name!r}, {self.kind}, {self.where})"
+
+
+SIGNATURE_CHARS = 160
+
+
+def line_of(data: bytes, line: int) -> str:
+    """Line `line` (1-based, lines end at "\n" only, as everywhere else) of `data`, without its newline."""
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return ""
+    end = data.find(b"\n", start)
+    return data[start : end if end != -1 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
+
+
+def link_parents(symbols: list[Symbol]) -> None:
+    """Set each symbol's `parent`: the innermost definition around it in its file, else the one its name extends."""
+    open_scopes: dict[str, list[Symbol]] = {}
+    names = {(symbol.path, symbol.name) for symbol in symbols}
+    for symbol in symbols:  # the host sends them file by file in source order
+        scopes = open_scopes.setdefault(symbol.path, [])
+        while scopes and scopes[-1].end_line < symbol.end_line:
+            scopes.pop()
+        if scopes and symbol.name.startswith(scopes[-1].name + "."):
+            symbol.parent = scopes[-1].name
+        elif "." in symbol.name and (symbol.path, symbol.name.rsplit(".", 1)[0]) in names:
+            symbol.parent = symbol.name.rsplit(".", 1)[0]  # a Go method names its receiver type
+        scopes.append(symbol)
 
 
 class Store:
@@ -220,6 +264,7 @@ def load_payload(payload: dict[str, Any]) -> tuple[Any, Store, list[File], list[
     symbols = [
         Symbol(record, _file_at(file_list, record.file)) for record in wire.rows(payload["symbols"], wire.SymbolRecord)
     ]
+    link_parents(symbols)
     if payload.get("text") is not None:
         context: Any = payload["text"]
     else:

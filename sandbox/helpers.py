@@ -12,6 +12,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import intel
 import wire
 from bounded import bounded_repr
 from context import ContextError, File, Store, Symbol, build_chunks, load_payload
@@ -269,6 +270,7 @@ def install(repl: Repl) -> dict[str, Any]:
         "read": read,
         "grep": grep,
         "partition": partition,
+        **intel.install(host, _Loaded, UserError),
     }
     repl.namespace.update(names)
     return names

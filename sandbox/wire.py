@@ -48,6 +48,9 @@ class Op:
     SHUTDOWN = "shutdown"
     LLM = "llm"
     PARTITION = "partition"
+    REFS = "refs"
+    IMPORTS = "imports"
+    REPO_MAP = "repo_map"
     READY = "ready"
     INTERRUPT = "interrupt"
     CANCEL = "cancel"
@@ -366,7 +369,24 @@ class SymbolRecord(NamedTuple):
     end_line: int
 
 
-R = TypeVar("R", FileRecord, ChunkRecord, SymbolRecord)
+class RefRecord(NamedTuple):
+    """An identifier occurrence: `file` indexes the file table, 1-based line, whether it is a callee."""
+
+    file: int
+    line: int
+    call: bool
+
+
+class ImportRecord(NamedTuple):
+    """An import: the importing `file`, the module as written, its line, the loaded file it names (-1: none)."""
+
+    file: int
+    module: str
+    line: int
+    resolved: int
+
+
+R = TypeVar("R", FileRecord, ChunkRecord, SymbolRecord, RefRecord, ImportRecord)
 
 
 def table(records: Iterable[R], record_type: type[R]) -> dict[str, Any]:

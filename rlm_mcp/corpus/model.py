@@ -14,6 +14,7 @@ from rlm_mcp.corpus.exposure import Exposure
 from rlm_mcp.corpus.manifest import build_manifest
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow, estimate_tokens
+from rlm_mcp.corpus.references import LazyIndex
 from rlm_mcp.corpus.secrets import Span
 
 PAYLOAD_FORMAT = 2
@@ -99,6 +100,8 @@ class Corpus:
     redacted: Mapping[str, bytes] = field(default_factory=dict)
     """Path -> the text the sandbox must be given for each file in ``withheld_lines`` (it is hidden in the mount)."""
     withheld_lines: tuple[WithheldLines, ...] = ()
+    code_index: LazyIndex = field(default_factory=LazyIndex, compare=False, repr=False)
+    """Identifiers, calls and imports, indexed on first use (a re-partition shares it: same files)."""
 
     @property
     def chunk_tokens(self) -> int:
