@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rlm_mcp.config import Settings
-from rlm_mcp.session import Session, running_sessions
+from rlm_mcp.session import Session, Sessions, running_sessions
 
 FILES = {
     "pkg/__init__.py": "from .shapes import Circle\n",
@@ -66,23 +66,27 @@ FILES = {
 }
 
 
-@pytest.fixture
-def code_repo(tmp_path: Path) -> Path:
-    """The repository of FILES under a fresh folder."""
-    root = tmp_path / "code"
-    for path, text in FILES.items():
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    """`files` (path -> text) written under `root`."""
+    for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     return root
 
 
 @pytest.fixture
-async def session(make_settings: Callable[..., Settings], code_repo: Path) -> AsyncIterator[Session]:
-    """A session on the local backend with `code_repo` loaded."""
-    async with running_sessions(make_settings(backend="local")) as sessions:
-        session = sessions.get("intel")
-        await session.load(str(code_repo))
-        yield session
+async def sessions(make_settings: Callable[..., Settings]) -> AsyncIterator[Sessions]:
+    """Sessions on the local backend, closed (sandboxes removed) after the test."""
+    async with running_sessions(make_settings(backend="local")) as running:
+        yield running
+
+
+@pytest.fixture
+async def session(sessions: Sessions, tmp_path: Path) -> Session:
+    """A session with the repository of FILES loaded."""
+    session = sessions.get("intel")
+    await session.load(str(write_repo(tmp_path / "code", FILES)))
+    return session
 
 
 async def value(session: Session, code: str) -> str:
