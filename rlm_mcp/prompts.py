@@ -7,8 +7,12 @@ reading to sub-LLM calls, keeping only distilled results.
 
 1. Load once: rlm_load_context(source="/path/to/repo"). Read the manifest (languages, sizes,
    what was skipped), not the files.
-2. Probe cheaply with rlm_exec before spending tokens: len(files), grep(r"def parse_"),
-   [s.where for s in symbols if s.name.endswith("Config")], read("src/app.py", 1, 40).
+2. Probe cheaply with rlm_exec before spending tokens: repo_map(budget_tokens=1000) or
+   tree(".", 2) for the layout; grep(r"def parse_", paths="src/", context=2) (per line);
+   find_symbols("Config$", kind="class"); symbol_at(hit.path, hit.line) for the enclosing
+   definition; refs("load") / callers("load") from the syntax tree; imports(path) /
+   importers("pkg.mod"); read("src/app.py", 1, 40, numbered=True). help(grep) lists arguments;
+   paths= is gitignore style everywhere ('src/', '*.py', '!tests/').
 3. Narrow to the relevant part: filter `chunks` by path, language, kind or symbol, or re-cut them
    with partition(budget=800, paths="src/**"). Keep the selection in a variable.
 4. Fan out: rlm_query(prompt="Does this code validate user input? Answer yes/no + path:line.",

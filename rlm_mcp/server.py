@@ -43,7 +43,7 @@ OutputCap = Annotated[
 INSTRUCTIONS = """\
 rlm-mcp gives you a persistent Python REPL (in a sandbox) holding a whole repository or a huge text,
 plus sub-LLM calls you can fan out over its pieces. Load once with rlm_load_context, explore with
-rlm_exec (grep, read, files, chunks, symbols), map a question over many chunks with rlm_query over=...
+rlm_exec (grep, read, find_symbols, refs, repo_map, ...), map a question over many chunks with rlm_query over=...
 or llm_batch(...) in code, keep intermediate results in variables, and answer with path:line citations.
 Only what you print or return comes back to you, bounded; the full values stay in the REPL."""
 
@@ -156,9 +156,12 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
             Field(description="auto: a path/glob if it exists or is a glob, else raw text; or force path/text."),
         ] = "auto",
         include: Annotated[
-            list[str] | None, Field(description="Only files matching these gitignore-style globs.")
+            list[str] | None,
+            Field(description="Only files matching these patterns (gitignore style, as the helpers' paths=)."),
         ] = None,
-        exclude: Annotated[list[str] | None, Field(description="Leave out files matching these globs.")] = None,
+        exclude: Annotated[
+            list[str] | None, Field(description="Leave out files matching these patterns; '!p' takes some back.")
+        ] = None,
         chunk_tokens: Annotated[int | None, Field(description="Chunk budget in estimated tokens.", ge=50)] = None,
     ) -> dict[str, Any]:
         """Load a repository, file, glob or raw text into the session's sandbox REPL (starting it if needed).
@@ -166,9 +169,12 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         Returns the MANIFEST only, never the content: file count, bytes, estimated tokens, languages,
         largest files, chunk and symbol counts, and what was skipped and why (.gitignore, binary,
         secrets, size caps), and `session`: the name later calls pass (over HTTP a private handle, the only way
-        back to this session). Cost: no LLM calls; a few seconds for a large repository (cached after).
-        In the REPL the context then appears as `context`, `files`, `chunks`, `symbols` with helpers
-        `grep`, `read`, `partition`. Loading again replaces the context and keeps your other variables.
+        back to this session), `partial` when some files have no grammar (line chunks, no symbols).
+        Cost: no LLM calls; a few seconds for a large repository (cached after); progress is reported.
+        A path that does not exist is an error (kind='text' loads a string as text). In the REPL the
+        context appears as `context`, `files`, `chunks`, `symbols` with the helpers rlm_exec lists.
+        Loading again replaces the context and keeps your other variables, except on docker when the
+        folder is outside the one mounted: the sandbox restarts and `notes` names the variables lost.
         """
         with _as_tool_errors():
             target = _sessions(ctx).open(session)
@@ -190,11 +196,15 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
 
         Returns stdout, stderr, the value of a trailing expression, the error with its traceback, and
         the variables created or changed, all capped (full stdout stays in `_stdout`, the last value in
-        `_`). Available: `context`, `files` (path -> File with .text), `chunks` (.text, .path,
-        .start_line, .symbol, .where), `symbols`, `grep(pattern, paths=None)` -> hits with .where,
-        `read(path, start, end)`, `partition(budget, paths, languages, kinds)`, `llm_query(prompt)`,
-        `llm_batch(prompts)` (concurrent sub-LLM calls; costs tokens), `SHOW_VARS()`. Cost: no LLM
-        calls unless the code makes them. Write big results into variables and print summaries.
+        `_`). Names: `context`, `files` (path -> File .text .lines .language), `chunks` (.text .path
+        .kind .symbol .where), `symbols` (.name .parent .kind .signature .where). Helpers, help(f) for
+        arguments: grep(regex, paths, context=N, multiline=False) -> hits .where .text (per line);
+        read(path, start, end, numbered=False); find_symbols(regex, kind, paths); symbol_at(path, line);
+        refs(name), callers(name) (syntax tree, not text); imports(path), importers(module);
+        repo_map(budget_tokens, focus); tree(path, depth); partition(budget, paths, languages, kinds);
+        llm_query(prompt), llm_batch(prompts) (concurrent sub-LLM calls; cost tokens); SHOW_VARS().
+        paths= is gitignore style everywhere ('src/', '*.py', '!tests/'). Cost: no LLM calls unless the
+        code makes them. Write big results into variables and print summaries.
         """
         with _as_tool_errors():
             target = _sessions(ctx).get(session)

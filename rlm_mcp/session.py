@@ -183,11 +183,15 @@ class Session:
             raise ContextError("source is empty: pass a folder, a file, a glob, or the text itself")
         options = self.settings.load_options(include, exclude, chunk_tokens)
         loader = load_text if as_text else load_corpus
+        await self._report(0, 3, "reading the text" if as_text else f"walking and parsing {source[:200]}")
         corpus = await anyio.to_thread.run_sync(loader, source, options)
+        await self._report(1, 3, f"indexed {len(corpus.files):,} files; starting the sandbox")
         notes = await self._mount(corpus.exposure)
         repl = await self.repl()
         self.corpus = corpus
+        await self._report(2, 3, "handing the index to the sandbox")
         await repl.request(wire.Op.LOAD, context=self._payload(repl), timeout_s=self.settings.start_timeout_s)
+        await self._report(3, 3, "loaded")
         manifest = corpus.manifest()
         manifest["sandbox"] = {
             "backend": self.backend.name,

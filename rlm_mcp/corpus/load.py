@@ -22,7 +22,7 @@ from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
-from rlm_mcp.corpus.sources import Source, resolve_source
+from rlm_mcp.corpus.sources import Source, resolve_source, shown_source
 from rlm_mcp.corpus.walk import RememberedPatterns, Walk, WalkRules, walk
 from rlm_mcp.errors import ContextError
 
@@ -76,7 +76,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
         workers=index.workers,
     )
     return Corpus(
-        source=os.fspath(source),
+        source=shown_source(source),
         root=resolved.root,
         options=options,
         files=tuple(info for info, _ in kept),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
+from rlm_mcp.corpus.languages import MARKDOWN, grammar
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN, estimate_tokens
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
             "samples": dict(samples),
         },
         "withheld_lines": _withheld_lines(corpus),
+        **_partial(corpus),
         "caps": {
             "max_file_bytes": corpus.options.max_file_bytes,
             "max_total_bytes": corpus.options.max_total_bytes,
@@ -66,6 +68,25 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
             "parsed_files": corpus.stats.parsed_files,
             "reused_files": corpus.stats.reused_files,
         },
+    }
+
+
+def _partial(corpus: Corpus) -> dict[str, Any]:
+    """Where the index is partial: files with no grammar are cut into line windows and have no symbols."""
+    counts: Counter[str] = Counter()
+    sizes = 0
+    for info in corpus.files:
+        if info.language != MARKDOWN and grammar(info.language) is None:
+            counts[info.language] += 1
+            sizes += info.size
+    if not counts:
+        return {}
+    return {
+        "partial": {
+            "no_grammar_bytes_share": round(sizes / max(corpus.total_bytes, 1), 3),
+            "no_grammar_files": dict(counts.most_common(TOP_FOLDERS)),
+            "note": "these files are chunked by lines and have no symbols; grep and read still see them whole",
+        }
     }
 
 

@@ -52,15 +52,21 @@ def resolve_source(source: str | os.PathLike[str]) -> Source:
     parts = path.parts
     first_glob = next((i for i, part in enumerate(parts) if _GLOB_CHARACTERS & set(part)), None)
     if first_glob is None:
+        expanded = f" ({path.absolute()})" if str(path.absolute()) != text else ""
         raise ContextError(
-            f"{text!r} does not exist. Pass an existing folder or file, a glob such as "
-            "'src/**/*.py', or load the text itself as raw text."
+            f"{text!r}{expanded} does not exist. Pass an existing folder or file, a glob such as "
+            "'src/**/*.py', or kind='text' to load the string itself as raw text."
         )
     root = Path(*parts[:first_glob]) if first_glob else Path(".")
     if not root.is_dir():
         raise ContextError(f"The folder {str(root)!r} in the glob {text!r} does not exist; check the path.")
     refuse_system_folder(root.resolve(), text)
     return Source("glob", root.resolve(), "/" + "/".join(parts[first_glob:]))
+
+
+def shown_source(source: str | os.PathLike[str]) -> str:
+    """How a path source is reported: absolute, with ``~`` expanded (``.`` becomes the folder's path)."""
+    return os.path.abspath(os.path.expanduser(os.fspath(source)))
 
 
 def refuse_system_folder(folder: Path, source: str) -> None:
