@@ -227,7 +227,10 @@ class DockerBackend(Backend):
 
     async def remove_orphans(self) -> list[str]:
         """Remove our containers whose server process is gone; return their names."""
-        containers = await _blocking(self._client.containers.list, all=True, filters={"label": MANAGED_LABEL})
+        # Other servers remove their containers while we list: one gone meanwhile is not an error.
+        containers = await _blocking(
+            self._client.containers.list, all=True, filters={"label": MANAGED_LABEL}, ignore_removed=True
+        )
         removed = []
         for container in containers:
             if owner_is_alive(container.labels.get(OWNER_LABEL, "")):

@@ -50,7 +50,7 @@ def adopt_child_servers() -> None:
 
 
 def _ours(client: Any, label: str, *, running_only: bool = False) -> list[Any]:
-    found = client.containers.list(all=not running_only, filters={"label": label})
+    found = client.containers.list(all=not running_only, filters={"label": label}, ignore_removed=True)
     return [container for container in found if container.labels.get(OWNER_LABEL) in _OWNERS]
 
 

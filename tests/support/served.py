@@ -54,7 +54,10 @@ def containers_of(owner: str) -> list[str]:
     from tests.support.docker_engine import engine
 
     with engine() as client:
-        return [c.name for c in client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner}"})]
+        return [
+            c.name
+            for c in client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner}"}, ignore_removed=True)
+        ]
 
 
 @dataclass
