@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
-from rlm_mcp.session import Session
-from tests.intel.conftest import value
+from rlm_mcp.config import Settings
+from rlm_mcp.session import Session, running_sessions
+from tests.intel.conftest import FILES, value, write_repo
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +66,16 @@ async def test_refs_document_their_arguments(session: Session) -> None:
 async def test_an_unknown_name_has_no_refs(session: Session) -> None:
     """A name that is nowhere in code gives an empty list, not an error."""
     assert await value(session, "refs('no_such_name'), callers('no_such_name')") == "([], [])"
+
+
+@pytest.mark.docker
+async def test_refs_callers_and_repo_map_work_in_a_docker_sandbox(
+    docker_ready: None, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """In a locked-down container (no network, read-only mount) the helpers read the mount and ask the host."""
+    async with running_sessions(make_settings(backend="docker")) as sessions:
+        session = sessions.get("intel-docker")
+        await session.load(str(write_repo(tmp_path / "code", FILES)))
+        assert await value(session, "[r.where for r in callers('parse_shape')]") == "['pkg/util.py:7']"
+        assert await value(session, "refs('parse_shape')[0].text") == "'def parse_shape(text):'"
+        assert await value(session, "repo_map(50).splitlines()[0].endswith(':')") == "True"
