@@ -79,3 +79,12 @@ async def test_refs_callers_and_repo_map_work_in_a_docker_sandbox(
         assert await value(session, "[r.where for r in callers('parse_shape')]") == "['pkg/util.py:7']"
         assert await value(session, "refs('parse_shape')[0].text") == "'def parse_shape(text):'"
         assert await value(session, "repo_map(50).splitlines()[0].endswith(':')") == "True"
+
+
+async def test_a_file_edited_after_the_load_is_left_out_and_named(session: Session, tmp_path: Path) -> None:
+    """Line numbers of an edited file would lie: its hits are left out and stderr asks for a reload."""
+    edited = tmp_path / "code" / "pkg" / "util.py"
+    edited.write_text("\n\n" + edited.read_text())
+    result = await session.exec("[r.where for r in refs('parse_shape')]")
+    assert result.value == "['pkg/shapes.py:16']"
+    assert "pkg/util.py changed since the load and was not searched" in result.stderr
