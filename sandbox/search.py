@@ -88,8 +88,8 @@ def grep_texts(
     return hits, False
 
 
-_LINE_END_SENSITIVE = ("$", "\\Z", "(?=", "(?!")
-"""Pattern parts that may match at a line's end yet not in the whole text (before a CR, or lookaheads)."""
+_LINE_END_SENSITIVE = ("\\Z", "(?=", "(?!")
+"""Pattern parts that may match at a line's end yet not in the whole text (`$` too, before a CR)."""
 
 
 def _line_matches(text: str, pattern: re.Pattern[str], multiline: bool) -> Iterable[tuple[int, int, str]]:
@@ -100,7 +100,10 @@ def _line_matches(text: str, pattern: re.Pattern[str], multiline: bool) -> Itera
     next line, so a match that crossed lines cannot hide a later one. A pattern that can match at a
     line's end but not in the whole text is searched on every line instead.
     """
-    every_line = not multiline and any(part in pattern.pattern for part in _LINE_END_SENSITIVE)
+    source = pattern.pattern
+    every_line = not multiline and (
+        any(part in source for part in _LINE_END_SENSITIVE) or ("$" in source and "\r" in text)
+    )
     position = 0
     while position <= len(text):
         found = pattern.search(text, position) if not every_line else None
