@@ -11,6 +11,7 @@ import base64
 import os
 import posixpath
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import wire
@@ -30,7 +31,7 @@ class _FileCache:
         self._used = 0
         self._entries: OrderedDict[str, bytes] = OrderedDict()
 
-    def get(self, key: str, load: Any) -> bytes:
+    def get(self, key: str, load: Callable[[], bytes]) -> bytes:
         data = self._entries.get(key)
         if data is not None:
             self._entries.move_to_end(key)

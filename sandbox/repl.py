@@ -194,8 +194,9 @@ class Repl:
         tree = ast.parse(code, filename, "exec")
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            expression = ast.Expression(tree.body.pop().value)
+        if tree.body and isinstance(trailing := tree.body[-1], ast.Expr):
+            tree.body.pop()
+            expression = ast.Expression(trailing.value)
             last = compile(expression, filename, "eval")
         return compile(tree, filename, "exec"), last
 

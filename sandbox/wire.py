@@ -12,6 +12,7 @@ or a notice {"op": str, ...} that gets no reply. Either side may send requests a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
@@ -485,6 +486,7 @@ def content_sha(data: bytes) -> str:
 
 MAX_PATTERNS = 256
 MAX_PATTERN_CHARS = 1024
+_WILDCARDS = frozenset("*?[")
 
 
 class PatternError(ValueError):
@@ -556,6 +558,10 @@ def _compile_rule(pattern: str) -> tuple[bool, bool, list[str]] | None:
 def _rule_matches(parts: list[str], folder_only: bool, segments: list[str]) -> bool:
     """Whether the rule matches the path or one of its folders (a matched folder selects its contents)."""
     last = len(parts) - (1 if folder_only else 0)
+    if "**" not in segments:  # anchored, fixed depth: only the prefix of that depth can match
+        return len(segments) <= last and all(map(_match_name, segments, parts))
+    if len(segments) == 2 and segments[1] != "**":  # a bare name at any depth, the usual case (`*.py`, `tests`)
+        return any(_match_name(segments[1], part) for part in parts[:last])
     return any(_match_segments(segments, parts[:end]) for end in range(1, last + 1))
 
 
@@ -584,10 +590,18 @@ def _match_segments(pattern: list[str], parts: list[str]) -> bool:
     return p == len(pattern)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _match_name(pattern: str, name: str) -> bool:
-    """fnmatch-style `*`, `?` and `[...]` within one name, greedy with one backtrack point (linear-ish)."""
-    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+    """fnmatch-style `*`, `?` and `[...]` within one name, greedy with one backtrack point (linear-ish).
+
+    Folder names repeat across paths, hence the cache; `*.py` and `build*` take a shortcut.
+    """
+    wild = _WILDCARDS.intersection(pattern)
+    if not wild:
         return pattern == name
+    if wild == {"*"} and pattern.count("*") == 1 and "\\" not in pattern:
+        head, tail = pattern.split("*")
+        return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
     p = n = 0
     star = -1
     resume = 0
