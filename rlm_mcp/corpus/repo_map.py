@@ -19,6 +19,8 @@ _ITERATIONS = 40
 _FOCUS_WEIGHT = 10.0
 _COMMON_DEFINERS = 5
 _DISCOUNT = 0.1
+_MAX_DEFINERS = 20
+"""A name defined in more files (`__init__`, `run`) says nothing about which one a use means: left out."""
 
 
 def short_name(qualified: str) -> str:
@@ -54,21 +56,20 @@ def rank(
     if counts is None:  # the definitions of a corpus never change: count their uses once
         counts = index.defined_reference_counts = reference_counts(index, set(definers))
     focus_short = {short_name(name) for name in focus_names}
-    edges: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
-    for name, per_file in counts.items():
-        defined_in = definers[name]
-        weight = _FOCUS_WEIGHT if name in focus_short else 1.0
-        if name.startswith("_"):
-            weight *= _DISCOUNT
-        if len(defined_in) > _COMMON_DEFINERS:
-            weight *= _DISCOUNT
+    links = [
+        (name, per_file, definers[name], _weight(name, len(definers[name]), name in focus_short))
+        for name, per_file in counts.items()
+        if len(definers[name]) <= _MAX_DEFINERS
+    ]
+    edges: dict[tuple[int, int], float] = defaultdict(float)
+    for _, per_file, defined_in, weight in links:
         for referrer, uses in per_file.items():
             for definer in defined_in:
                 if definer != referrer:
-                    edges[(referrer, definer)][name] = weight * math.sqrt(uses)
+                    edges[(referrer, definer)] += weight * math.sqrt(uses)
     restart = set(focus_files) | {file for name in focus_short for file in definers.get(name, ())}
     file_rank = _pagerank(file_count, edges, restart)
-    symbol_rank = _share(file_rank, edges, file_count)
+    symbol_rank = _share(file_rank, edges, links, file_count)
     scores = [
         symbol_rank.get((record.file, short_name(record.name)), 0.0) + file_rank[record.file] * 1e-3
         for record in symbols
@@ -78,24 +79,29 @@ def rank(
     return best_symbols, best_files
 
 
-def _pagerank(count: int, edges: dict[tuple[int, int], dict[str, float]], restart: set[int]) -> list[float]:
+def _weight(name: str, definers: int, focused: bool) -> float:
+    """How much one use of `name` counts: focused names more, private or widely defined ones less."""
+    weight = _FOCUS_WEIGHT if focused else 1.0
+    if name.startswith("_"):
+        weight *= _DISCOUNT
+    if definers > _COMMON_DEFINERS:
+        weight *= _DISCOUNT
+    return weight
+
+
+def _pagerank(count: int, edges: dict[tuple[int, int], float], restart: set[int]) -> list[float]:
     """Power iteration over weighted edges; the walk restarts at `restart` (everywhere when empty)."""
     if count == 0:
         return []
     personal = [0.0] * count
     for file in restart or range(count):
         personal[file] = 1.0 / (len(restart) or count)
-    out_weight: dict[int, float] = defaultdict(float)
-    links: list[tuple[int, int, float]] = []
-    for (source, target), names in edges.items():
-        weight = sum(names.values())
-        out_weight[source] += weight
-        links.append((source, target, weight))
+    out_weight = _out_weights(edges, count)
     ranks = personal[:]
     for _ in range(_ITERATIONS):
-        dangling = sum(ranks[file] for file in range(count) if file not in out_weight)
+        dangling = sum(ranks[file] for file in range(count) if not out_weight[file])
         following = [0.0] * count
-        for source, target, weight in links:
+        for (source, target), weight in edges.items():
             following[target] += ranks[source] * weight / out_weight[source]
         ranks = [
             (1 - _DAMPING) * personal[file] + _DAMPING * (following[file] + dangling * personal[file])
@@ -104,15 +110,28 @@ def _pagerank(count: int, edges: dict[tuple[int, int], dict[str, float]], restar
     return ranks
 
 
-def _share(
-    file_rank: list[float], edges: dict[tuple[int, int], dict[str, float]], count: int
-) -> dict[tuple[int, str], float]:
-    """Each file's rank split over its out-edges, credited to (target file, name)."""
+def _out_weights(edges: dict[tuple[int, int], float], count: int) -> list[float]:
     out_weight = [0.0] * count
-    for (source, _), names in edges.items():
-        out_weight[source] += sum(names.values())
+    for (source, _), weight in edges.items():
+        out_weight[source] += weight
+    return out_weight
+
+
+def _share(
+    file_rank: list[float],
+    edges: dict[tuple[int, int], float],
+    links: list[tuple[str, dict[int, int], set[int], float]],
+    count: int,
+) -> dict[tuple[int, str], float]:
+    """Each file's rank split over its uses of names, credited to (defining file, name)."""
+    out_weight = _out_weights(edges, count)
     shared: dict[tuple[int, str], float] = defaultdict(float)
-    for (source, target), names in edges.items():
-        for name, weight in names.items():
-            shared[(target, name)] += file_rank[source] * weight / out_weight[source]
+    for name, per_file, defined_in, weight in links:
+        for referrer, uses in per_file.items():
+            if not out_weight[referrer]:
+                continue
+            part = file_rank[referrer] * weight * math.sqrt(uses) / out_weight[referrer]
+            for definer in defined_in:
+                if definer != referrer:
+                    shared[(definer, name)] += part
     return shared
