@@ -9,6 +9,7 @@ import pytest
 
 from rlm_mcp.config import Settings
 from rlm_mcp.session import Session, Sessions, running_sessions
+from tests.support.files import write_tree
 
 FILES = {
     "pkg/__init__.py": "from .shapes import Circle\n",
@@ -66,14 +67,6 @@ FILES = {
 }
 
 
-def write_repo(root: Path, files: dict[str, str]) -> Path:
-    """`files` (path -> text) written under `root`."""
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
-
-
 @pytest.fixture
 async def sessions(make_settings: Callable[..., Settings]) -> AsyncIterator[Sessions]:
     """Sessions on the local backend, closed (sandboxes removed) after the test."""
@@ -85,7 +78,7 @@ async def sessions(make_settings: Callable[..., Settings]) -> AsyncIterator[Sess
 async def session(sessions: Sessions, tmp_path: Path) -> Session:
     """A session with the repository of FILES loaded."""
     session = sessions.get("intel")
-    await session.load(str(write_repo(tmp_path / "code", FILES)))
+    await session.load(str(write_tree(tmp_path / "code", FILES)))
     return session
 
 

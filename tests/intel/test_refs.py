@@ -9,7 +9,8 @@ import pytest
 
 from rlm_mcp.config import Settings
 from rlm_mcp.session import Session, running_sessions
-from tests.intel.conftest import FILES, value, write_repo
+from tests.intel.conftest import FILES, value
+from tests.support.files import write_tree
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +76,7 @@ async def test_refs_callers_and_repo_map_work_in_a_docker_sandbox(
     """In a locked-down container (no network, read-only mount) the helpers read the mount and ask the host."""
     async with running_sessions(make_settings(backend="docker")) as sessions:
         session = sessions.get("intel-docker")
-        await session.load(str(write_repo(tmp_path / "code", FILES)))
+        await session.load(str(write_tree(tmp_path / "code", FILES)))
         assert await value(session, "[r.where for r in callers('parse_shape')]") == "['pkg/util.py:7']"
         assert await value(session, "refs('parse_shape')[0].text") == "'def parse_shape(text):'"
         assert await value(session, "repo_map(50).splitlines()[0].endswith(':')") == "True"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rlm_mcp.session import Session, Sessions
-from tests.intel.conftest import value, write_repo
+from tests.intel.conftest import value
+from tests.support.files import write_tree
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +25,7 @@ GRAPH = {
 async def graph(sessions: Sessions, tmp_path: Path) -> Session:
     """A session on GRAPH: core.py is used by three files, leaf/lonely.py by none."""
     session = sessions.get("graph")
-    await session.load(str(write_repo(tmp_path / "graph", GRAPH)))
+    await session.load(str(write_tree(tmp_path / "graph", GRAPH)))
     return session
 
 

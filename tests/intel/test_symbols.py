@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rlm_mcp.session import Session
-from tests.intel.conftest import value, write_repo
+from tests.intel.conftest import value
+from tests.support.files import write_tree
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +32,7 @@ async def test_a_symbol_has_qualified_name_parent_kind_signature_and_where(sessi
 async def test_a_long_signature_is_cut(session: Session, tmp_path: Path) -> None:
     """A definition whose first line is huge gets a signature of at most 160 characters ending in '...'."""
     header = "def f(" + ", ".join(f"a{i}" for i in range(200)) + "):\n    pass\n"
-    await session.load(str(write_repo(tmp_path / "long", {"m.py": header})))
+    await session.load(str(write_tree(tmp_path / "long", {"m.py": header})))
     assert await value(session, "s = symbols[0].signature\nlen(s), s.endswith('...')") == "(160, True)"
 
 

@@ -18,6 +18,7 @@ from rlm_mcp.corpus import LoadOptions, load_corpus
 from rlm_mcp.errors import ContextError
 from rlm_mcp.server import build_server
 from tests.mcp.test_tools import call
+from tests.support.files import write_tree
 
 pytestmark = pytest.mark.anyio
 
@@ -66,13 +67,6 @@ PGP_BLOCK = (
 )
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text)
-    return root
-
-
 def skipped(corpus_source: Path | str, **options: object) -> dict[str, str]:
     corpus = load_corpus(corpus_source, LoadOptions(**options))  # type: ignore[arg-type]
     return {item.path: item.reason for item in corpus.skipped}
@@ -80,8 +74,8 @@ def skipped(corpus_source: Path | str, **options: object) -> dict[str, str]:
 
 def test_a_symlink_out_of_the_context_is_never_followed(tmp_path: Path) -> None:
     """docs/setup.md -> ../../.aws/credentials: named on its own it is refused saying why; in a folder, skipped."""
-    write(tmp_path / "home" / ".aws", {"credentials": "[default]\naws_secret_access_key = x\n"})
-    repo = write(tmp_path / "home" / "repo", {"docs/index.md": "# Docs\n"})
+    write_tree(tmp_path / "home" / ".aws", {"credentials": "[default]\naws_secret_access_key = x\n"})
+    repo = write_tree(tmp_path / "home" / "repo", {"docs/index.md": "# Docs\n"})
     (repo / "docs" / "setup.md").symlink_to(Path("..") / ".." / ".aws" / "credentials")
     with pytest.raises(ContextError, match=r"symlink to .*credentials, outside the context"):
         load_corpus(repo / "docs" / "setup.md")
@@ -102,14 +96,14 @@ def test_a_symlink_out_of_the_context_is_never_followed(tmp_path: Path) -> None:
 )
 def test_loading_a_credentials_folder_itself_is_screened(tmp_path: Path, folder: str, files: dict[str, str]) -> None:
     """~/.aws, ~/.ssh, ~/.gnupg, ~/.kube, ~/.docker, ~/.config/gh loaded as the folder: their secrets do not load."""
-    root = write(tmp_path / "home" / folder, files)
+    root = write_tree(tmp_path / "home" / folder, files)
     with pytest.raises(ContextError, match="every file was skipped"):
         load_corpus(root)
 
 
 def test_every_common_secret_file_name_is_withheld(tmp_path: Path) -> None:
     """Env files, secrets.*, Terraform state, kubeconfigs, htpasswd, VPN and PuTTY keys, tool tokens: all withheld."""
-    repo = write(tmp_path / "repo", {name: "placeholder\n" for name in SECRET_FILES} | {"main.py": "x = 1\n"})
+    repo = write_tree(tmp_path / "repo", {name: "placeholder\n" for name in SECRET_FILES} | {"main.py": "x = 1\n"})
     corpus = load_corpus(repo)
     assert [info.path for info in corpus.files] == ["main.py"]
     reasons = {item.path: item.reason for item in corpus.skipped}
@@ -119,7 +113,7 @@ def test_every_common_secret_file_name_is_withheld(tmp_path: Path) -> None:
 
 def test_a_named_secret_file_is_refused(tmp_path: Path) -> None:
     """A secret file named on its own is refused with the pattern to remove if it is safe."""
-    write(tmp_path, {"prod.env": "TOKEN=1\n"})
+    write_tree(tmp_path, {"prod.env": "TOKEN=1\n"})
     with pytest.raises(ContextError, match="looks like a secret"):
         load_corpus(tmp_path / "prod.env")
 
@@ -141,7 +135,7 @@ def secret_source() -> tuple[str, list[int]]:
 def test_secret_lines_are_withheld_keeping_every_line_number(tmp_path: Path) -> None:
     """The file loads; its secret lines become markers, other lines stay where they were, the manifest says which."""
     text, secret_lines = secret_source()
-    repo = write(tmp_path / "repo", {"app/settings.py": text})
+    repo = write_tree(tmp_path / "repo", {"app/settings.py": text})
     corpus = load_corpus(repo)
     assert [info.path for info in corpus.files] == ["app/settings.py"]
     redacted = corpus.redacted["app/settings.py"].decode()
@@ -166,7 +160,7 @@ def test_secret_lines_are_withheld_keeping_every_line_number(tmp_path: Path) -> 
 def test_a_warm_reload_withholds_the_same_lines(tmp_path: Path) -> None:
     """With the index cache, the second load still ships the redacted text, not the file's bytes."""
     text, _ = secret_source()
-    repo = write(tmp_path / "repo", {"settings.py": text, "other.py": "x = 1\n"})
+    repo = write_tree(tmp_path / "repo", {"settings.py": text, "other.py": "x = 1\n"})
     options = LoadOptions(cache_dir=tmp_path / "cache")
     first, second = load_corpus(repo, options), load_corpus(repo, options)
     assert second.stats.reused_files == 1
@@ -176,7 +170,7 @@ def test_a_warm_reload_withholds_the_same_lines(tmp_path: Path) -> None:
 def test_line_screening_can_be_turned_off(tmp_path: Path) -> None:
     """screen_lines=False loads the file's bytes as they are (what the bench compares against)."""
     text, _ = secret_source()
-    corpus = load_corpus(write(tmp_path / "repo", {"settings.py": text}), LoadOptions(screen_lines=False))
+    corpus = load_corpus(write_tree(tmp_path / "repo", {"settings.py": text}), LoadOptions(screen_lines=False))
     assert corpus.redacted == {} and corpus.files[0].size == len(text.encode())
 
 
@@ -185,7 +179,7 @@ async def test_the_sandbox_cannot_read_a_redacted_file_from_the_mount(
 ) -> None:
     """The raw bytes of a file whose lines were withheld are hidden in the mount (its text comes from the host)."""
     text, _ = secret_source()
-    repo = write(tmp_path / "repo", {"settings.py": text, "main.py": "x = 1\n"})
+    repo = write_tree(tmp_path / "repo", {"settings.py": text, "main.py": "x = 1\n"})
     async with Client(build_server(make_settings(backend="docker")), raise_exceptions=True) as client:
         manifest = json.loads(await call(client, "rlm_load_context", source=str(repo)))
         inside = manifest["sandbox"]["context_path"]
