@@ -308,7 +308,7 @@ class Session:
             self.broker.ledger.record(SAMPLING_MODEL, answer)
             outcomes: list[Outcome] = [answer]
         else:
-            outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
+            outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, options=params)
         answers = [_answer_record(o) for o in outcomes]
         await repl.request(wire.Op.ASSIGN, name=into, answers=answers, single=over is None)
         failed = [a for a in answers if not a["ok"]]
@@ -356,7 +356,7 @@ class Session:
             done += 1
             await self._report(done, total, f"llm_batch: {done}/{total} answered")
 
-        outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, **params)
+        outcomes = await self.broker.batch(prompts, model=model, on_item=on_item, options=params)
         return [_answer_record(o) for o in outcomes]
 
     async def _serve_code_query(self, op: str, payload: dict[str, Any]) -> dict[str, Any]:

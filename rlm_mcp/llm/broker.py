@@ -70,9 +70,12 @@ class Broker:
         model: str | None = None,
         cache: bool = True,
         on_item: OnItem | None = None,
-        **params: Any,
+        options: Mapping[str, Any] | None = None,
     ) -> list[Outcome]:
         """Many sub-calls at once, answers in prompt order; a failed item holds a CallFailure in its slot.
+
+        ``options`` are the sampling options (an allowlist, see params.py): a mapping, so that no
+        option a sandbox names can land on one of this method's own arguments.
 
         ``concurrency`` workers take the prompts in turn, so a batch costs one result slot per prompt, not
         a task. Each item's budget is checked before it is sent: past the budget, items fail in their slot
@@ -80,7 +83,7 @@ class Broker:
         """
         self._check_size(len(prompts))
         resolved = self._model(model)
-        checked = sampling_params(params)
+        checked = sampling_params(options or {})
         results: list[Outcome | None] = [None] * len(prompts)
         # One iterator shared by every worker: each prompt is taken by exactly one of them, in order.
         pending = iter(enumerate(prompts))

@@ -77,7 +77,7 @@ async def test_different_parameters_are_different_entries(
 async def test_failures_are_not_cached(make_broker: Callable[..., Broker], openai_server: OpenAIServer) -> None:
     """A failed request is made again next time and its answer then cached."""
     broker = make_broker()
-    await broker.batch(["flaky [[500]]"], max_tokens=5)
+    await broker.batch(["flaky [[500]]"], options={"max_tokens": 5})
     await broker.query("flaky [[500]]", max_tokens=5)
     assert openai_server.requests_for("flaky [[500]]") == 2
 

@@ -50,7 +50,7 @@ async def test_an_option_outside_the_allowlist_is_refused_before_any_call(
 ) -> None:
     """The refusal names the option and every allowed one, and nothing is sent."""
     with pytest.raises(LLMError) as raised:
-        await make_broker().batch(["hi"], **{key: OUTSIDE_THE_ALLOWLIST[key]})
+        await make_broker().batch(["hi"], options={key: OUTSIDE_THE_ALLOWLIST[key]})
     message = str(raised.value)
     assert repr(key) in message
     assert "temperature, top_p" in message and "response_format" in message

@@ -41,7 +41,7 @@ async def test_sampling_answers_are_not_cached(tmp_path: Path) -> None:
     """The client picks the model, so its answers are asked for every time."""
     sampler = RecordingSampler()
     broker = Broker(BrokerConfig(), cache_dir=tmp_path, sampler=sampler)
-    await broker.batch(["same", "same"], max_tokens=50, temperature=0)
+    await broker.batch(["same", "same"], options={"max_tokens": 50, "temperature": 0})
     assert [call[1:] for call in sampler.calls] == [(50, 0), (50, 0)]
 
 

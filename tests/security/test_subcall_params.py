@@ -31,6 +31,9 @@ ATTACKS = {
     "input_cost_per_token": "llm_batch(['x', 'y'], input_cost_per_token=-1, output_cost_per_token=-1)",
     "extra_headers": "llm_query('x', extra_headers={'Host': URL, 'X-Key-Echo': 'please'})",
     "api_key": "llm_query('x', api_key='sk-attacker')",
+    # Names of the broker's own arguments must not reach them (cache=False would skip the cache).
+    "cache": "llm_query('x', cache=False)",
+    "on_item": "llm_batch(['x'], on_item=1)",
 }
 
 
