@@ -78,6 +78,12 @@ async def run_ask(
 
 def pick_root_model(settings: Settings, override: str | None = None) -> str:
     """The root model: the call's, else RLM_ROOT_MODEL, else RLM_MODEL; ModelNotConfigured if none."""
+    permitted = settings.broker_config().permitted_models
+    if override and override not in permitted:
+        raise LLMError(
+            f"root_model {override!r} is not one this server may call ({', '.join(permitted) or 'none configured'}); "
+            "leave it unset, or have the user add it with --allowed-models / RLM_ALLOWED_MODELS"
+        )
     model = override or settings.root_model or settings.model
     if model is None:
         raise ModelNotConfigured(

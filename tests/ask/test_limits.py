@@ -10,7 +10,7 @@ import pytest
 from bench.quality.scripted import GAVE_UP, ScriptedRoot
 from rlm_mcp import ask
 from rlm_mcp.config import Settings
-from rlm_mcp.errors import ModelNotConfigured
+from rlm_mcp.errors import LLMError, ModelNotConfigured
 from tests.support.openai_server import OpenAIServer
 
 STILL_LOOKING = ["print('still looking')"]
@@ -74,3 +74,13 @@ def test_without_a_root_model_the_error_says_what_to_set(
     """No RLM_ROOT_MODEL and no RLM_MODEL: the message names both settings."""
     with pytest.raises(ModelNotConfigured, match=r"RLM_ROOT_MODEL.*RLM_MODEL"):
         ask(package_copy, "Find it.", settings=ask_settings(model=None, root_model=None))
+
+
+def test_a_root_model_the_user_did_not_configure_is_refused(
+    package_copy: Path, ask_settings: Callable[..., Settings]
+) -> None:
+    """rlm_ask's root_model override may only name a configured model: an agent cannot pick another provider."""
+    with pytest.raises(
+        LLMError, match=r"root_model 'openai/elsewhere' is not one this server may call.*--allowed-models"
+    ):
+        ask(package_copy, "Find it.", settings=ask_settings(), root_model="openai/elsewhere")
