@@ -17,7 +17,7 @@ from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow
 from rlm_mcp.private_files import write_private
 
 # Bump whenever partitioning or the entry layout changes: older files are then ignored.
-CACHE_FORMAT = "rlm-corpus-2"
+CACHE_FORMAT = "rlm-corpus-3"
 # Chunk lists kept per file, one per budget; the oldest budget is dropped beyond this.
 MAX_BUDGETS = 4
 
@@ -38,6 +38,7 @@ class FileEntry:
     lines: int = 0
     symbols: tuple[SymbolRow, ...] = ()
     chunks: dict[int, tuple[ChunkRow, ...]] = field(default_factory=dict)
+    parse_error: bool = False
 
     @classmethod
     def of(cls, size: int, mtime_ns: int, parsed: ParsedFile, chunk_tokens: int) -> FileEntry:
@@ -50,6 +51,7 @@ class FileEntry:
             lines=parsed.lines,
             symbols=parsed.symbols,
             chunks={chunk_tokens: parsed.chunks},
+            parse_error=parsed.parse_error,
         )
 
     def parsed(self, chunk_tokens: int) -> ParsedFile | None:
@@ -57,7 +59,7 @@ class FileEntry:
         chunks = self.chunks.get(chunk_tokens)
         if chunks is None:
             return None
-        return ParsedFile(self.sha, self.language, self.size, self.lines, chunks, self.symbols)
+        return ParsedFile(self.sha, self.language, self.size, self.lines, chunks, self.symbols, self.parse_error)
 
     def add_chunks(self, chunk_tokens: int, chunks: tuple[ChunkRow, ...]) -> None:
         """Remember another budget's chunks, forgetting the oldest beyond ``MAX_BUDGETS``."""

@@ -72,22 +72,25 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
 
 
 def _partial(corpus: Corpus) -> dict[str, Any]:
-    """Where the index is partial: files with no grammar are cut into line windows and have no symbols."""
-    counts: Counter[str] = Counter()
-    sizes = 0
-    for info in corpus.files:
+    """Where the index is partial: files with no grammar (line windows, no symbols), and files that did not parse."""
+    no_grammar: Counter[str] = Counter()
+    unparsed: Counter[str] = Counter()
+    no_grammar_bytes = 0
+    for info, parsed in zip(corpus.files, corpus.parsed, strict=True):
         if info.language != MARKDOWN and grammar(info.language) is None:
-            counts[info.language] += 1
-            sizes += info.size
-    if not counts:
-        return {}
-    return {
-        "partial": {
-            "no_grammar_bytes_share": round(sizes / max(corpus.total_bytes, 1), 3),
-            "no_grammar_files": dict(counts.most_common(TOP_FOLDERS)),
-            "note": "these files are chunked by lines and have no symbols; grep and read still see them whole",
-        }
-    }
+            no_grammar[info.language] += 1
+            no_grammar_bytes += info.size
+        elif parsed.parse_error:
+            unparsed[info.language] += 1
+    partial: dict[str, Any] = {}
+    if no_grammar:
+        partial["no_grammar_bytes_share"] = round(no_grammar_bytes / max(corpus.total_bytes, 1), 3)
+        partial["no_grammar_files"] = dict(no_grammar.most_common(TOP_FOLDERS))
+        partial["note"] = "these files are chunked by lines and have no symbols; grep and read still see them whole"
+    if unparsed:
+        partial["parse_errors"] = dict(unparsed.most_common(TOP_FOLDERS))
+        partial["parse_errors_note"] = "files with syntax errors: their symbols and chunk boundaries may be incomplete"
+    return {"partial": partial} if partial else {}
 
 
 def _withheld_lines(corpus: Corpus) -> dict[str, Any]:

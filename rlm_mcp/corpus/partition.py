@@ -40,6 +40,8 @@ class ParsedFile(NamedTuple):
     lines: int
     chunks: tuple[ChunkRow, ...]
     symbols: tuple[SymbolRow, ...]
+    parse_error: bool = False
+    """The grammar could not parse all of it: its symbols (and chunk boundaries) may be partial."""
 
 
 def estimate_tokens(size: int) -> int:
@@ -54,8 +56,10 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     file_parser = parser(language)
     definitions: list[Definition] = []
     default_kind = LINES
+    parse_error = False
     if file_parser is not None:
         root = file_parser.parse(data).root_node
+        parse_error = root.has_error
         definitions = find_definitions(language, root)
         cuts: list[int] = []
         _split(data, root, 0, len(data), budget, cuts, 0)
@@ -69,7 +73,7 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     sha = content_sha(data)
     chunks = _chunk_rows(path, sha, data, cuts, definitions, default_kind)
     symbols = tuple((d.name, d.kind, d.start_line, d.end_line) for d in definitions)
-    return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols)
+    return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols, parse_error)
 
 
 def count_lines(data: bytes) -> int:

@@ -269,3 +269,13 @@ def test_special_files_are_skipped(make_repo: MakeRepo) -> None:
     root = make_repo({"main.py": "x = 1\n"})
     os.mkfifo(root / "pipe")
     assert _skipped(root) == {"pipe": "special"}
+
+
+def test_the_manifest_counts_files_that_did_not_parse(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """A file with syntax errors is indexed as far as it parses; the manifest counts such files per language."""
+    root = make_repo({"ok.py": "def f():\n    return 1\n", "broken.py": "def g(:\n    return (\n", "a.js": "let x = ;"})
+    options = LoadOptions(cache_dir=tmp_path / "cache")
+    for _ in ("cold", "warm"):
+        partial = load_corpus(root, options).manifest()["partial"]
+        assert partial["parse_errors"] == {"python": 1, "javascript": 1}
+        assert "may be incomplete" in partial["parse_errors_note"]
