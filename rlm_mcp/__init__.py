@@ -1,6 +1,8 @@
 """rlm-mcp: a persistent, sandboxed Python REPL over a whole repository, for coding agents."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version as _installed_version
+
+__version__ = _installed_version("rlm-mcp")  # the installed distribution's, so it never drifts from pyproject
 
 # Bound after the subpackage is imported, so `rlm_mcp.ask` is the function, as the README shows.
 from rlm_mcp.ask import AskResult, ask

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 
+from rlm_mcp import __version__
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.hardening import make_non_dumpable
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="MCP server: a persistent, sandboxed Python REPL over your repository, with sub-LLM calls.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")

@@ -18,7 +18,7 @@ from mcp.server.mcpserver.resolve import Resolve, Sample
 from mcp_types import CreateMessageResult, ToolAnnotations
 from pydantic import Field
 
-from rlm_mcp import render, sampling
+from rlm_mcp import __version__, render, sampling
 from rlm_mcp.ask import AskLimits, run_ask, trajectory
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
@@ -138,6 +138,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
 
     server: MCPServer[Sessions] = MCPServer(
         "rlm-mcp",
+        version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         token_verifier=http.verifier if http else None,
