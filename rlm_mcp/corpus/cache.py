@@ -1,8 +1,10 @@
 """The on-disk index cache: one marshal file per repository root, one entry per file.
 
-An entry is reused while the file's size and mtime_ns are unchanged, so a warm reload reads
-no file at all. marshal is used because loading tens of thousands of plain tuples is several
-times faster with it than with pickle or sqlite.
+An entry is reused while the file's size, mtime_ns and ctime_ns are unchanged, so a warm reload
+reads no file at all. ctime is in the key because ``cp -p``, ``rsync -a`` and ``tar x`` restore
+the mtime of an edited file, while any write moves its ctime and no call can set it back.
+marshal is used because loading tens of thousands of plain tuples is several times faster with
+it than with pickle or sqlite.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from rlm_mcp.corpus.partition import ChunkRow, ParsedFile, SymbolRow
+from rlm_mcp.corpus.walk import FileStat
 from rlm_mcp.private_files import write_private
 
 # Bump whenever partitioning or the entry layout changes: older files are then ignored.
-CACHE_FORMAT = "rlm-corpus-3"
+CACHE_FORMAT = "rlm-corpus-4"
 # Chunk lists kept per file, one per budget; the oldest budget is dropped beyond this.
 MAX_BUDGETS = 4
 
 
 @dataclass(slots=True)
 class FileEntry:
-    """What the cache knows about one file at a given size and mtime.
+    """What the cache knows about one file at a given size, mtime and ctime.
 
     Either a verdict (``reason`` set: the file was skipped by content, e.g. binary) or its
     hash, language, line count, symbols and chunk lists per budget.
@@ -32,6 +35,7 @@ class FileEntry:
 
     size: int
     mtime_ns: int
+    ctime_ns: int
     reason: str = ""
     sha: str = ""
     language: str = ""
@@ -41,11 +45,10 @@ class FileEntry:
     parse_error: bool = False
 
     @classmethod
-    def of(cls, size: int, mtime_ns: int, parsed: ParsedFile, chunk_tokens: int) -> FileEntry:
+    def of(cls, stat: FileStat, parsed: ParsedFile, chunk_tokens: int) -> FileEntry:
         """The entry for a freshly partitioned file."""
         return cls(
-            size,
-            mtime_ns,
+            *stat,
             sha=parsed.sha,
             language=parsed.language,
             lines=parsed.lines,
@@ -53,6 +56,11 @@ class FileEntry:
             chunks={chunk_tokens: parsed.chunks},
             parse_error=parsed.parse_error,
         )
+
+    @property
+    def stat(self) -> FileStat:
+        """The stat this entry was made at."""
+        return FileStat(self.size, self.mtime_ns, self.ctime_ns)
 
     def parsed(self, chunk_tokens: int) -> ParsedFile | None:
         """The partition at ``chunk_tokens`` if this entry holds it."""

@@ -1,6 +1,6 @@
 """Loading a corpus from a folder, file, glob or raw text, and re-chunking a loaded one.
 
-Files whose size and mtime match the cache are reused without being read; the rest are
+Files whose size, mtime and ctime match the cache are reused without being read; the rest are
 read, screened and partitioned (in parallel on a cold load), then the cache is updated.
 """
 
@@ -23,7 +23,7 @@ from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
 from rlm_mcp.corpus.sources import Source, resolve_source, shown_source
-from rlm_mcp.corpus.walk import RememberedPatterns, Walk, WalkRules, walk
+from rlm_mcp.corpus.walk import MISSING, FileStat, RememberedPatterns, Walk, WalkRules, walk
 from rlm_mcp.errors import ContextError
 
 TEXT_NAME = "context.txt"
@@ -42,7 +42,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
     index = _Index(resolved.root, options)
     results = index.partition(files, options.chunk_tokens)
     kept: list[tuple[FileInfo, ParsedFile]] = []
-    for (path, _, _), result in zip(files, results, strict=True):
+    for (path, _), result in zip(files, results, strict=True):
         if isinstance(result, str):
             skipped.append((path, result))
         else:
@@ -150,13 +150,12 @@ def _rechunk(corpus: Corpus, files: list[FileInfo], budget: int) -> list[ParsedF
     if corpus.root is None:
         assert corpus.text is not None
         return [partition(files[0].path, corpus.text.encode("utf-8", "replace"), budget)] if files else []
-    stated: list[tuple[str, int, int]] = []
+    stated: list[tuple[str, FileStat]] = []
     for info in files:
         try:
-            stat = (corpus.root / info.path).stat()
-            stated.append((info.path, stat.st_size, stat.st_mtime_ns))
+            stated.append((info.path, FileStat.of((corpus.root / info.path).stat())))
         except OSError:
-            stated.append((info.path, -1, -1))
+            stated.append((info.path, MISSING))
     index = _Index(corpus.root, corpus.options)
     results = index.partition(stated, budget)
     index.save(complete=False)
@@ -184,22 +183,22 @@ class _Index:
         cache_dir = self.options.cache_dir
         self.entries = read_cache(cache_dir, self.root) if cache_dir is not None else {}
 
-    def partition(self, files: list[tuple[str, int, int]], budget: int) -> list[ParsedFile | str]:
+    def partition(self, files: list[tuple[str, FileStat]], budget: int) -> list[ParsedFile | str]:
         """Each file's partition at ``budget``, or why it was skipped, reusing cache entries."""
         results: list[ParsedFile | str | None] = []
         jobs: list[Job] = []
         waiting: list[int] = []
-        for path, size, mtime_ns in files:
+        for path, stat in files:
             entry = self.entries.get(path)
-            if entry is not None and entry.size == size and entry.mtime_ns == mtime_ns:
+            if entry is not None and entry.stat == stat:
                 cached = entry.parsed(budget) if not entry.reason else None
                 if entry.reason or cached is not None:
                     self.reused += 1
                     results.append(entry.reason or cached)
                     self.updated[path] = entry
                     continue
-            same_size = entry is not None and entry.size == size and budget in entry.chunks
-            jobs.append((path, size, entry.sha if same_size and entry is not None else ""))
+            same_size = entry is not None and entry.size == stat.size and budget in entry.chunks
+            jobs.append((path, stat.size, entry.sha if same_size and entry is not None else ""))
             waiting.append(len(results))
             results.append(None)
         started = time.perf_counter()
@@ -207,11 +206,11 @@ class _Index:
             ingest(self.root, jobs, budget, self.options.workers, self.options.screen_lines) if jobs else ([], 1)
         )
         self.parse_seconds += time.perf_counter() - started
-        for (path, size, mtime_ns), slot, outcome in zip([files[i] for i in waiting], waiting, outcomes, strict=True):
-            results[slot] = self._record(path, size, mtime_ns, budget, outcome)
+        for (path, stat), slot, outcome in zip([files[i] for i in waiting], waiting, outcomes, strict=True):
+            results[slot] = self._record(path, stat, budget, outcome)
         return [result for result in results if result is not None]
 
-    def _record(self, path: str, size: int, mtime_ns: int, budget: int, outcome: Outcome) -> ParsedFile | str:
+    def _record(self, path: str, stat: FileStat, budget: int, outcome: Outcome) -> ParsedFile | str:
         """Fold one fresh outcome into the cache entries and return the file's result."""
         entry = self.entries.get(path)
         if isinstance(outcome, Redacted):
@@ -223,20 +222,20 @@ class _Index:
         self.dirty = True
         if outcome == UNCHANGED and entry is not None:
             self.rehashed += 1
-            entry.mtime_ns = mtime_ns
+            entry.mtime_ns, entry.ctime_ns = stat.mtime_ns, stat.ctime_ns
             self.updated[path] = entry
             return entry.parsed(budget) or "unreadable"
         if isinstance(outcome, str):
             if outcome != "unreadable":  # unreadable may be transient: try again next time
-                self.updated[path] = FileEntry(size, mtime_ns, reason=outcome)
+                self.updated[path] = FileEntry(*stat, reason=outcome)
             return outcome
         self.parsed += 1
         if entry is not None and entry.sha == outcome.sha and not entry.reason:
-            entry.size, entry.mtime_ns = size, mtime_ns
+            entry.size, entry.mtime_ns, entry.ctime_ns = stat
             entry.add_chunks(budget, outcome.chunks)
             self.updated[path] = entry
         else:
-            self.updated[path] = FileEntry.of(size, mtime_ns, outcome, budget)
+            self.updated[path] = FileEntry.of(stat, outcome, budget)
         return outcome
 
     def save(self, *, complete: bool) -> None:
@@ -299,21 +298,21 @@ def _single_file(source: Source, options: LoadOptions) -> Walk:
     elif has_binary_extension(path):
         result.skipped.append((path, "binary"))
     else:
-        result.files.append((path, stat.st_size, stat.st_mtime_ns))
+        result.files.append((path, FileStat.of(stat)))
     return result
 
 
-def _within_total(found: Walk, max_total_bytes: int) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+def _within_total(found: Walk, max_total_bytes: int) -> tuple[list[tuple[str, FileStat]], list[tuple[str, str]]]:
     """Keep files in walk order until the total cap; later ones are skipped as ``total_cap``."""
-    kept: list[tuple[str, int, int]] = []
+    kept: list[tuple[str, FileStat]] = []
     skipped = list(found.skipped)
     total = 0
-    for path, size, mtime_ns in found.files:
-        if total + size > max_total_bytes:
+    for path, stat in found.files:
+        if total + stat.size > max_total_bytes:
             skipped.append((path, "total_cap"))
         else:
-            kept.append((path, size, mtime_ns))
-            total += size
+            kept.append((path, stat))
+            total += stat.size
     return kept, skipped
 
 

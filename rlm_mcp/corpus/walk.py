@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rlm_mcp._sandbox.wire import PathPatterns
 from rlm_mcp.corpus.patterns import PatternSet
@@ -42,12 +43,29 @@ class RememberedPatterns:
         return answer
 
 
+class FileStat(NamedTuple):
+    """What a file's ``stat`` says about whether it changed: a cache entry is reused only while all three match."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    """Moved by any write or chmod and, unlike the mtime, never set back by ``cp -p``, ``rsync -a`` or ``tar x``."""
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> FileStat:
+        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+MISSING = FileStat(-1, -1, -1)
+"""The stat of a file that vanished: it matches no cache entry."""
+
+
 @dataclass
 class Walk:
     """The outcome of walking one root: candidate files in walk order and skipped paths."""
 
-    files: list[tuple[str, int, int]] = field(default_factory=list)
-    """(posix path relative to the root, size in bytes, mtime_ns)."""
+    files: list[tuple[str, FileStat]] = field(default_factory=list)
+    """(posix path relative to the root, its stat)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(path, reason); folders end with ``/``."""
     vcs: list[str] = field(default_factory=list)
@@ -119,7 +137,7 @@ def walk(root: Path, rules: WalkRules) -> Walk:
                 if stat.st_size > rules.max_file_bytes:
                     result.skipped.append((path, "too_large"))
                 else:
-                    result.files.append((path, stat.st_size, stat.st_mtime_ns))
+                    result.files.append((path, FileStat.of(stat)))
         # Reversed so that popping visits folders in name order, keeping the walk deterministic.
         pending.extend((sub, rules_here) for sub in reversed(subfolders))
     return result

@@ -42,6 +42,25 @@ def test_touched_but_identical_file_is_rehashed_not_parsed(sample_repo: Path, tm
     assert (reloaded.stats.parsed_files, reloaded.stats.rehashed_files) == (0, 1)
 
 
+def test_an_edit_that_keeps_size_and_mtime_is_noticed(sample_repo: Path, tmp_path: Path) -> None:
+    """An edit of the same size whose mtime is set back (``cp -p``, ``rsync -a``) is re-read, as a cold load would."""
+    load_corpus(sample_repo, _options(tmp_path))
+    target = sample_repo / "shapes.py"
+    before = target.stat()
+    edited = target.read_text().replace("def norm(", "def mron(")
+    target.write_text(edited)
+    while target.stat().st_ctime_ns == before.st_ctime_ns:  # the kernel's clock ticks coarsely
+        target.write_text(edited)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    reloaded = load_corpus(sample_repo, _options(tmp_path))
+    cold = load_corpus(sample_repo)
+    assert reloaded.stats.parsed_files == 1
+    assert "Point.mron" in {symbol.name for symbol in reloaded.symbols}
+    assert [info.sha for info in reloaded.files] == [info.sha for info in cold.files]
+    assert reloaded.chunks == cold.chunks and reloaded.symbols == cold.symbols
+
+
 def test_deleted_and_added_files_are_noticed(sample_repo: Path, tmp_path: Path) -> None:
     """Removed files disappear from the corpus; new files are parsed."""
     load_corpus(sample_repo, _options(tmp_path))
