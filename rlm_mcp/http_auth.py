@@ -8,7 +8,6 @@ on every bind address. Both checks are the SDK's own (TokenVerifier, TransportSe
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import os
 import secrets
 import socket
@@ -22,6 +21,7 @@ from pydantic import AnyHttpUrl
 
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import ConfigError
+from rlm_mcp.hosts import is_loopback
 from rlm_mcp.private_files import FOLDER_MODE, private_folder, write_private
 
 CLIENT_ID = "rlm-mcp-token"
@@ -115,15 +115,6 @@ class BearerToken:
         if not hmac.compare_digest(token.encode(), self.token.encode()):
             return None
         return AccessToken(token="", client_id=CLIENT_ID, scopes=[])
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def allowed_hosts(bind: str, extra: list[str]) -> list[str]:

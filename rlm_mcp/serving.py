@@ -18,7 +18,8 @@ import anyio
 import uvicorn
 
 from rlm_mcp.config import Settings
-from rlm_mcp.http_auth import HttpAccess, http_access, is_loopback, token_path
+from rlm_mcp.hosts import is_loopback
+from rlm_mcp.http_auth import HttpAccess, http_access, token_path
 from rlm_mcp.server import build_server
 
 log = logging.getLogger(__name__)

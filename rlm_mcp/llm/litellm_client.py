@@ -13,10 +13,16 @@ import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
+from rlm_mcp.hosts import is_loopback
 from rlm_mcp.llm.results import Message, Reply
+
+_KEYLESS_PROVIDERS = ("openai/", "hosted_vllm/")
+_PLACEHOLDER_KEY = "no-key-set"
+"""Sent to a model server on this machine when no key is set: the OpenAI client refuses to send none."""
 
 
 @functools.cache
@@ -47,6 +53,14 @@ async def loaded() -> ModuleType:
     return load_litellm() if _imported() else await anyio.to_thread.run_sync(load_litellm)
 
 
+def key_for(model: str, api_base: str | None, api_key: str | None) -> str | None:
+    """The key to send: a placeholder for an OpenAI-compatible server on loopback (Ollama, vLLM) if none is set."""
+    if api_key is not None or api_base is None or not model.startswith(_KEYLESS_PROVIDERS):
+        return api_key
+    host = urlsplit(api_base).hostname
+    return _PLACEHOLDER_KEY if host is not None and is_loopback(host) else None
+
+
 async def complete(
     model: str,
     messages: Sequence[Message],
@@ -61,7 +75,7 @@ async def complete(
         model=model,
         messages=list(messages),
         api_base=api_base,
-        api_key=api_key,
+        api_key=key_for(model, api_base, api_key),
         num_retries=0,
         max_retries=0,
         **params,

@@ -2,12 +2,14 @@
 
 Errors are told apart by their HTTP status (litellm's exceptions all carry ``status_code``), so
 this module needs no provider import: 408/409/429/5xx, timeouts and connection errors are
-transient; any other 4xx will fail the same way again and is reported at once.
+transient; any other 4xx will fail the same way again and is reported at once. A client that refused
+to send the request for want of a key comes back as a 500: it is told apart by its message.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import time
 from email.utils import parsedate_to_datetime
 
@@ -15,6 +17,7 @@ from rlm_mcp.llm.config import BrokerConfig
 
 _TRANSIENT_4XX = frozenset({408, 409, 429})
 _MESSAGE_CHARS = 500
+_MISSING_KEY = re.compile(r"missing credentials|api_key client option must be set", re.IGNORECASE)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -23,10 +26,17 @@ def status_of(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def is_auth_failure(exc: BaseException) -> bool:
+    """Whether the provider refused the key (401/403), or the client had no key to send."""
+    return status_of(exc) in (401, 403) or _MISSING_KEY.search(str(exc)) is not None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether the same request may well succeed if made again shortly."""
     if isinstance(exc, TimeoutError | ConnectionError):
         return True
+    if is_auth_failure(exc):
+        return False
     status = status_of(exc)
     return status is not None and (status in _TRANSIENT_4XX or status >= 500)
 
@@ -66,15 +76,15 @@ def failure_message(exc: BaseException, model: str, attempts: int, config: Broke
             f"Sub-call to {model} timed out after {config.timeout_s:g} s on each of {attempts} attempts. "
             f"Raise RLM_LLM_TIMEOUT or ask for a shorter answer."
         )
+    if is_auth_failure(exc):
+        return (
+            f"Sub-call to {model} was refused: authentication failed ({detail}). Check the API key: "
+            f"RLM_API_KEY, or the provider's own variable such as ANTHROPIC_API_KEY. Not retried."
+        )
     if is_transient(exc):
         return (
             f"Sub-call to {model} failed after {attempts} attempts ({detail}). The provider is rate "
             f"limiting or unavailable: lower RLM_LLM_CONCURRENCY, raise RLM_LLM_RETRIES or try again later."
-        )
-    if status in (401, 403):
-        return (
-            f"Sub-call to {model} was refused: authentication failed ({detail}). Check the API key: "
-            f"RLM_API_KEY, or the provider's own variable such as ANTHROPIC_API_KEY. Not retried."
         )
     if status == 404:
         return (
