@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from rlm_mcp.corpus.sources import refuse_system_folder
+from rlm_mcp.corpus.walk import UNDECODABLE
 from rlm_mcp.errors import ContextError
 
 MAX_MASKS = 1000
@@ -97,7 +98,9 @@ def expose(
     below = base + "/" if base else ""
     hide = [path for path, reason in withheld if reason not in _HARMLESS and path.startswith(below)]
     hidden = _collapse(below, [*hide, *sorted(redacted)], mounted)
-    if len(hidden) <= MAX_MASKS:
+    # A name that is not UTF-8 is listed escaped and cannot be masked by it: only a folder can hide it.
+    unnamed = {path for path, reason in withheld if reason == UNDECODABLE}
+    if len(hidden) <= MAX_MASKS and unnamed.isdisjoint(hidden):
         return Exposure(root, (base,), hidden, mounted, sensitive)
     if len(mounted) <= MAX_MASKS:
         return Exposure(root, mounted, (), mounted, sensitive)

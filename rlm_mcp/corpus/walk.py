@@ -16,6 +16,8 @@ from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
 
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+UNDECODABLE = "undecodable_name"
+"""Skip reason of a name that is not UTF-8: no path, chunk id or message can carry it, so it is listed escaped."""
 
 
 class RememberedPatterns:
@@ -123,8 +125,9 @@ def walk(root: Path, rules: WalkRules) -> Walk:
             rules_here = inherited + _ignore_file(Path(folder) / ".gitignore", prefix)
         subfolders: list[str] = []
         for entry in entries:
-            path = prefix + entry.name
-            reason = _reason(entry, path, root_text, rules, rules_here)
+            shown = _shown_name(entry.name)
+            path = prefix + shown
+            reason = UNDECODABLE if shown != entry.name else _reason(entry, path, root_text, rules, rules_here)
             if reason == "vcs":
                 result.vcs.append(path + "/")  # in every repository: listing it would only crowd the manifest
                 continue
@@ -141,6 +144,15 @@ def walk(root: Path, rules: WalkRules) -> Walk:
         # Reversed so that popping visits folders in name order, keeping the walk deterministic.
         pending.extend((sub, rules_here) for sub in reversed(subfolders))
     return result
+
+
+def _shown_name(name: str) -> str:
+    """``name`` itself if it is UTF-8, else its bytes with the invalid ones escaped (``caf\\xe9.py``)."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode(errors="backslashreplace")
+    return name
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
