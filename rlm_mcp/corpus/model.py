@@ -73,9 +73,9 @@ class LoadStats:
     parsed_files: int
     """Files read and partitioned by this load."""
     reused_files: int
-    """Files taken from the cache without reading them (same size and mtime), skipped ones included."""
+    """Files taken from the cache without reading them (same size, mtime and ctime), skipped ones included."""
     rehashed_files: int
-    """Files whose mtime changed but whose content hash matched the cache: read, not parsed."""
+    """Files whose mtime or ctime changed but whose content hash matched the cache: read, not parsed."""
     workers: int
 
 
