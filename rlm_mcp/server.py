@@ -12,10 +12,11 @@ from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server import MCPServer
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import MCPServerError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resolve import Resolve, Sample
-from mcp_types import CreateMessageResult, ToolAnnotations
+from mcp_types import CreateMessageResult, Resource, ToolAnnotations
 from pydantic import Field
 
 from rlm_mcp import __version__, render, sampling
@@ -49,12 +50,12 @@ Only what you print or return comes back to you, bounded; the full values stay i
 
 
 @contextmanager
-def _as_tool_errors() -> Iterator[None]:
-    """Our own errors carry a message for the agent: pass it on as a tool error."""
+def _as_tool_errors(kind: type[MCPServerError] = ToolError) -> Iterator[None]:
+    """Our own errors carry a message for the agent: pass it on as a tool error (or another `kind`)."""
     try:
         yield
     except RLMError as exc:
-        raise ToolError(str(exc)) from None
+        raise kind(str(exc)) from None
 
 
 def _sessions(ctx: Context) -> Sessions:
@@ -108,6 +109,26 @@ async def _sample_when_no_model(
     return sampling.resolver_sample(ctx, rendered, sessions.settings.sampling_max_tokens)
 
 
+_SESSION_RESOURCES = (
+    ("manifest", "application/json", "files, languages, sizes and what was skipped"),
+    ("chunks", "text/tab-separated-values", "id, path:lines, kind, symbol, tokens, one chunk a line"),
+)
+
+
+async def _list_session_resources(ctx: ServerRequestContext[Sessions, Any], call_next: CallNext) -> HandlerResult:
+    """resources/list also names each listed session's manifest and chunks (none over HTTP: handles are private)."""
+    result = await call_next(ctx)
+    if ctx.method != "resources/list" or not isinstance(result, dict):  # the handler's result, serialized
+        return result
+    live = [
+        Resource(uri=f"rlm://{name}/{part}", name=f"{name} {part}", mime_type=mime, description=f"{name}: {what}")
+        for name in ctx.lifespan_context.listed()
+        for part, mime, what in _SESSION_RESOURCES
+    ]
+    live_json = [resource.model_dump(mode="json", by_alias=True, exclude_none=True) for resource in live]
+    return {**result, "resources": [*result.get("resources", []), *live_json]}
+
+
 def _hints(
     title: str,
     *,
@@ -143,6 +164,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         lifespan=lifespan,
         token_verifier=http.verifier if http else None,
         auth=http.auth if http else None,
+        middleware=[_list_session_resources],
     )
     cap_default = settings.max_output_chars
 
@@ -363,14 +385,14 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
     @server.resource("rlm://{session}/manifest", mime_type="application/json")
     async def manifest_resource(session: str, ctx: Context) -> str:
         """The manifest of a session's loaded context (files, languages, sizes, skipped)."""
-        with _as_tool_errors():
+        with _as_tool_errors(ResourceNotFoundError):
             target = _sessions(ctx).get(session, create=False)
             return render.manifest_json(target)
 
     @server.resource("rlm://{session}/chunks", mime_type="text/tab-separated-values")
     async def chunks_resource(session: str, ctx: Context) -> str:
         """The chunk list of a session's context: id, path:lines, kind, symbol, tokens (capped)."""
-        with _as_tool_errors():
+        with _as_tool_errors(ResourceNotFoundError):
             target = _sessions(ctx).get(session, create=False)
             return render.chunk_table(target, cap_default)
 
