@@ -29,6 +29,20 @@ def sub_calls_line(settings: Settings) -> str:
     return f"sub-calls: {model}" + (f" at {settings.api_base}" if settings.api_base else "")
 
 
+def startup_line(settings: Settings, backend_name: str, notice: str | None, url: str | None) -> str:
+    """The one line `serve` prints on start: version, transport, backend (or why local), model, cache."""
+    from rlm_mcp import __version__
+
+    transport = f"http at {url}" if url else "stdio"
+    if backend_name == "docker":
+        runtime = f" (runtime {settings.runtime})" if settings.runtime else ""
+        sandbox = f"docker sandboxes from {settings.image}{runtime}"
+    else:
+        sandbox = "local sandboxes, NOT isolated" + (f" ({notice})" if notice else " (--backend local)")
+    model = settings.broker_config().call_model or "none (MCP sampling where the client offers it)"
+    return f"rlm-mcp {__version__} · {transport} · {sandbox} · sub-calls: {model} · cache: {settings.cache_dir}"
+
+
 async def _docker_lines(backend: DockerBackend, settings: Settings) -> list[str]:
     available, default = await backend.runtimes()
     gvisor = (

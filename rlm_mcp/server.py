@@ -7,8 +7,9 @@ tracebacks are ordinary results. Every text returned is bounded (render.py).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server import MCPServer
@@ -22,11 +23,13 @@ from pydantic import Field
 from rlm_mcp import __version__, render, sampling
 from rlm_mcp.ask import AskLimits, run_ask, trajectory
 from rlm_mcp.config import Settings
+from rlm_mcp.doctor import startup_line
 from rlm_mcp.errors import RLMError
 from rlm_mcp.http_auth import HttpAccess
 from rlm_mcp.prompts import STRATEGY
 from rlm_mcp.session import Progress, Sessions, running_sessions
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SessionName = Annotated[
@@ -154,8 +157,12 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
     their handle (see Sessions).
     """
 
-    def lifespan(_: MCPServer[Sessions]) -> AbstractAsyncContextManager[Sessions]:
-        return running_sessions(settings, private=http is not None)
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:
+        async with running_sessions(settings, private=http is not None) as sessions:
+            url = http.url if http else None
+            log.info("%s", startup_line(settings, sessions.backend.name, sessions.backend_notice, url))
+            yield sessions
 
     server: MCPServer[Sessions] = MCPServer(
         "rlm-mcp",
