@@ -72,6 +72,7 @@ class Channel:
         self._ids = itertools.count(1)
         self._pending: wire.PendingReplies[anyio.Event] = wire.PendingReplies(anyio.Event)
         self._served: dict[int, anyio.CancelScope] = {}
+        self._refusing = 0
         self._problems = 0
         self.broken = ""
         """Why the channel gave up on a stream it can no longer trust (empty while it is fine)."""
@@ -163,8 +164,14 @@ class Channel:
                 self._problem(f"the sandbox reported: {message.error.message[:500]}")
         elif isinstance(message, wire.Notice):
             self._notice(message)
+        elif message.id in self._served:
+            self._problem(f"dropped a request reusing the id {message.id} of one still being served")
         elif len(self._served) >= MAX_SERVED:
-            tasks.start_soon(self._refuse, message.id, f"more than {MAX_SERVED} requests in flight; wait for some")
+            if self._refusing < MAX_SERVED:
+                self._refusing += 1
+                tasks.start_soon(self._refuse, message.id, f"more than {MAX_SERVED} requests in flight; wait for some")
+            else:  # refusals pile up faster than they are sent: drop, so a flood holds no host memory
+                self._problem("dropped a request: too many in flight and too many refusals pending")
         else:
             scope = self._served[message.id] = anyio.CancelScope()
             tasks.start_soon(self._serve, message, scope)
@@ -208,8 +215,11 @@ class Channel:
             await self._send(frame)
 
     async def _refuse(self, request_id: int, why: str) -> None:
-        with contextlib.suppress(ChannelClosed):
-            await self._send(_encoded(wire.reply_error(request_id, "Busy", why)))
+        try:
+            with contextlib.suppress(ChannelClosed):
+                await self._send(_encoded(wire.reply_error(request_id, "Busy", why)))
+        finally:
+            self._refusing -= 1
 
 
 def _encoded(message: dict[str, Any]) -> bytes:

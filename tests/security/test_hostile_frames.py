@@ -93,6 +93,14 @@ async def test_a_flood_of_requests_is_refused_past_the_limit(hostile: Client) ->
     await both_still_answer(hostile)
 
 
+async def test_requests_reusing_one_id_are_not_all_served(hostile: Client, openai_server: OpenAIServer) -> None:
+    """Thousands of requests under one id cannot slip past the in-flight limit: at most one of them is served."""
+    requests = ['{"id": 5, "op": "llm", "prompts": ["[[sleep=0.5]] same id"]}'] * 2000
+    await call(hostile, "rlm_exec", code=raw_frames(*requests), session="attacker")
+    await both_still_answer(hostile)
+    assert openai_server.requests_for("[[sleep=0.5]] same id") <= 1
+
+
 async def test_deeply_nested_sub_call_parameters_are_refused_in_the_sandbox(hostile: Client) -> None:
     """llm_query with a parameter nested 10,000 deep fails in the caller's code with a clear message."""
     code = "p = []\nfor _ in range(10_000):\n    p = [p]\nllm_query('x', p=p)"
