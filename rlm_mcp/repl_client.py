@@ -7,6 +7,7 @@ sandbox restarted, and the caller is told plainly that the state is gone.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -205,7 +206,8 @@ class ReplClient:
             if process is None:
                 return
             if channel is not None and not channel.closed.is_set():
-                with anyio.move_on_after(2):
+                # A sandbox that died meanwhile cannot be written to: it is killed all the same.
+                with anyio.move_on_after(2), contextlib.suppress(ChannelClosed):
                     await channel.send_request(wire.Op.SHUTDOWN)
                     await channel.closed.wait()
             await process.kill()
@@ -227,6 +229,6 @@ def _report(data: Any, timed_out: bool = False) -> ExecResult:
     """The exec reply as a typed record; a malformed one is a ProtocolError, not a crash."""
     try:
         report = wire.ExecReport.from_wire(data)
-    except (wire.WireError, TypeError) as exc:
+    except wire.WireError as exc:
         raise ProtocolError(f"the sandbox sent a malformed exec reply ({exc}); run the code again") from None
     return dataclasses.replace(report, timed_out=True) if timed_out else report

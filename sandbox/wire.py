@@ -18,7 +18,7 @@ import json
 import struct
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Generic, NamedTuple, Protocol, TypeVar
 
 HEADER = struct.Struct(">I")
@@ -463,15 +463,38 @@ class ExecReport:
         """The report in an exec reply; WireError when a field has the wrong type."""
         if not isinstance(data, dict):
             raise WireError("an exec reply must be an object")
-        known = {spec.name: spec for spec in fields(cls)}
-        values = {name: value for name, value in data.items() if name in known}
-        for name in ("stdout", "stderr"):
-            if not isinstance(values.get(name, ""), str):
-                raise WireError(f"exec reply field {name!r} must be a string")
-        for name in ("changed", "deleted"):
-            if not all(isinstance(item, str) for item in values.get(name, [])):
-                raise WireError(f"exec reply field {name!r} must be a list of names")
+        values = {name: value for name, value in data.items() if name in _EXEC_FIELDS}
+        for name, value in values.items():
+            if not _EXEC_FIELDS[name](value):
+                raise WireError(f"exec reply field {name!r} has the wrong type ({type(value).__name__})")
         return cls(**values)
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+_EXEC_FIELDS: dict[str, Any] = {
+    "stdout": lambda value: isinstance(value, str),
+    "stdout_chars": _is_count,
+    "stderr": lambda value: isinstance(value, str),
+    "stderr_chars": _is_count,
+    "value": lambda value: value is None or isinstance(value, str),
+    "value_chars": _is_count,
+    "error": lambda value: (
+        value is None
+        or (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()))
+    ),
+    "elapsed_s": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "changed": _is_names,
+    "deleted": _is_names,
+    "timed_out": lambda value: isinstance(value, bool),
+}
+"""How each ExecReport field from the wire is checked: the sandbox may forge an exec reply."""
 
 
 # -- content identity ------------------------------------------------------------------------

@@ -136,3 +136,13 @@ def test_bad_patterns_are_explained() -> None:
     for bad in ([1], {"a": 1}, ["x"] * (wire.MAX_PATTERNS + 1), ["y" * (wire.MAX_PATTERN_CHARS + 1)]):
         with pytest.raises(wire.PatternError):
             wire.PathPatterns(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [{"elapsed_s": "soon"}, {"stdout_chars": -1}, {"error": {"type": 1}}, {"changed": "abc"}, {"value": 3}],
+)
+def test_a_forged_exec_reply_is_a_wire_error(forged: dict[str, object]) -> None:
+    """Sandbox code can forge an exec reply: every field's type is checked before the host formats it."""
+    with pytest.raises(wire.WireError, match="wrong type"):
+        wire.ExecReport.from_wire({"stdout": "", **forged})
