@@ -110,10 +110,9 @@ def install(host: HostLink, loaded: Loaded, error: type[Exception]) -> dict[str,
         if paths is None:
             return None
         try:
-            patterns = wire.PathPatterns(paths)
+            chosen = chosen_quietly(paths)
         except wire.PatternError as exc:
             raise error(f"{helper}(paths=...): {exc}") from None
-        chosen = [index for index, file in enumerate(loaded.file_list) if patterns.matches(file.path)]
         if not chosen:
             print(f"{helper}: paths={paths!r} matched no loaded file", file=sys.stderr)
         return chosen
@@ -301,8 +300,9 @@ def install(host: HostLink, loaded: Loaded, error: type[Exception]) -> dict[str,
         answer = ask(wire.Op.REPO_MAP, focus_files=sorted(focus_files), focus_names=focus_names, limit=limit)
         return Outline(_render_map(loaded, answer["symbols"], answer["files"], budget_tokens))
 
-    def chosen_quietly(item: str) -> list[int]:
-        patterns = wire.PathPatterns(item)
+    def chosen_quietly(paths: str | list[str]) -> list[int]:
+        """Indexes of the loaded files `paths` selects; PatternError when a pattern is malformed."""
+        patterns = wire.PathPatterns(paths)
         return [index for index, file in enumerate(loaded.file_list) if patterns.matches(file.path)]
 
     def tree(path: str = ".", depth: int = 2) -> str:
