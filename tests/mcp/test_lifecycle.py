@@ -36,13 +36,18 @@ async def test_calls_queued_behind_a_session_reset_leave_no_orphan_sandbox(
             outcomes[name] = text_of(await client.call_tool(tool, {"session": "race", **arguments}))
 
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(run, "busy", "rlm_exec", {"code": "import time; time.sleep(0.5)"})
-            await anyio.sleep(0.1)
-            tasks.start_soon(run, "reset", "rlm_reset", {"scope": "session"})
-            await anyio.sleep(0.1)
-            tasks.start_soon(run, "queued", "rlm_exec", {"code": "x = 1"})
-            await anyio.sleep(0.1)
-            tasks.start_soon(run, "queued_query", "rlm_query", {"prompt": "hi"})
+            tasks.start_soon(run, "busy", "rlm_exec", {"code": "import time; time.sleep(2)"})
+            # Each call starts once the one before holds or waits for the session (every task is blocked),
+            # so they queue in this order; rlm_status, which takes no turn, then shows all queued behind the exec.
+            for name, tool, arguments in (
+                ("reset", "rlm_reset", {"scope": "session"}),
+                ("queued", "rlm_exec", {"code": "x = 1"}),
+                ("queued_query", "rlm_query", {"prompt": "hi"}),
+            ):
+                await anyio.wait_all_tasks_blocked()
+                tasks.start_soon(run, name, tool, arguments)
+            await anyio.wait_all_tasks_blocked()
+            assert "an exec is running" in await call(client, "rlm_status", session="race")
         assert "session 'race' closed" in outcomes["reset"]
         for queued in ("queued", "queued_query"):
             assert "was closed while this call waited" in outcomes[queued], outcomes[queued]
