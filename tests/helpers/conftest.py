@@ -59,6 +59,7 @@ class Workspace:
 
 @pytest.fixture
 async def workspace(litellm_clients_closed: None, make_settings: Callable[..., Settings]) -> AsyncIterator[Workspace]:
+    """A local-backend server the helper tests run sandbox code in."""
     async with Client(build_server(make_settings(backend="local")), raise_exceptions=True) as connected:
         yield Workspace(connected)
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(autouse=True)
 def permissive_umask() -> Iterator[None]:
+    """A umask (0o022) under which an unguarded file would come out world-readable."""
     previous = os.umask(0o022)
     yield
     os.umask(previous)

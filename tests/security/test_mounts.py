@@ -39,6 +39,7 @@ print('SEEN=' + json.dumps(seen, sort_keys=True))
 
 @pytest.fixture
 def docker_settings(docker_ready: None, make_settings: Callable[..., Settings]) -> Settings:
+    """Settings of a docker-backed server (the mounts under test exist only there)."""
     return make_settings(backend="docker")
 
 
