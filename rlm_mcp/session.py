@@ -519,8 +519,12 @@ class Sessions:
             cutoff = time.monotonic() - idle
             for name in [name for name, used in self._used.items() if used < cutoff]:
                 log.info("closing session %s: unused for %gs", name.partition("-")[0], idle)
-                with anyio.CancelScope(shield=True):
-                    await self.drop(name)
+                # This loop runs in the task group every session shares: a failure must not end it.
+                try:
+                    with anyio.CancelScope(shield=True):
+                        await self.drop(name)
+                except Exception:
+                    log.exception("closing idle session %s failed", name.partition("-")[0])
 
     async def close_all(self) -> None:
         with anyio.CancelScope(shield=True):
