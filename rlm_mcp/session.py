@@ -96,6 +96,8 @@ class Session:
         self._tasks = tasks
         self._repl: ReplClient | None = None
         self._exposure: Exposure | None = None
+        self._host_work = anyio.CapacityLimiter(1)
+        """The one worker thread the sandbox's requests run on: however many it sends, the shared pool stays free."""
         self.created = time.time()
 
     @property
@@ -364,7 +366,7 @@ class Session:
         corpus = self.corpus
         if corpus is None:
             raise ContextError("no context is loaded yet: call rlm_load_context first")
-        return await anyio.to_thread.run_sync(code_queries.answer, op, corpus, payload)
+        return await anyio.to_thread.run_sync(code_queries.answer, op, corpus, payload, limiter=self._host_work)
 
     async def _serve_partition(self, payload: dict[str, Any]) -> dict[str, Any]:
         corpus = self.corpus
@@ -392,10 +394,10 @@ class Session:
             )
 
         def rechunk() -> dict[str, Any]:
-            subset = repartition(corpus, chunk_tokens=budget, files=files, kinds=tuple(kinds))
+            subset = repartition(corpus, chunk_tokens=budget, files=files, kinds=kinds)
             return subset.chunk_records()
 
-        return await anyio.to_thread.run_sync(rechunk)
+        return await anyio.to_thread.run_sync(rechunk, limiter=self._host_work)
 
     async def status(self) -> dict[str, Any]:
         manifest = self.corpus.manifest() if self.corpus is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -118,7 +118,7 @@ def repartition(
     *,
     chunk_tokens: int | None = None,
     files: Sequence[int] | None = None,
-    kinds: tuple[str, ...] = (),
+    kinds: Collection[str] = (),
 ) -> Corpus:
     """Re-chunk ``corpus`` with another budget, only the files at indexes ``files`` (all when None).
 
@@ -127,6 +127,7 @@ def repartition(
     of ``kinds`` are kept when it is given.
     """
     budget = chunk_tokens or corpus.chunk_tokens
+    wanted = frozenset(kinds)  # tested once per chunk: a long list from the sandbox must not multiply the work
     chosen = list(range(len(corpus.files))) if files is None else sorted(set(files))
     fresh = _rechunk(corpus, [corpus.files[index] for index in chosen], budget)
     parsed = [old._replace(chunks=()) for old in corpus.parsed]
@@ -134,7 +135,7 @@ def repartition(
     for index, result in zip(chosen, fresh, strict=True):
         if isinstance(result, str):
             continue  # the file became unreadable or binary since the load: no chunks for it
-        chunks = tuple(row for row in result.chunks if not kinds or chunk_record(row, index).kind in kinds)
+        chunks = tuple(row for row in result.chunks if not wanted or chunk_record(row, index).kind in wanted)
         parsed[index] = result._replace(chunks=chunks)
         infos[index] = FileInfo(infos[index].path, result.language, result.size, result.lines, result.sha)
     return replace(
