@@ -40,9 +40,6 @@ _QUERIES: dict[str, str] = {
     "c": _C,
     "cpp": _C,
 }
-IMPORT_LANGUAGES = frozenset(_QUERIES)
-"""Languages whose imports are indexed."""
-
 _PY_SUFFIXES = (".py", ".pyi", "/__init__.py", "/__init__.pyi")
 _JS_SUFFIXES = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts", "/index.ts", "/index.tsx", "/index.js")
 _MAX_MODULE_CHARS = 300
@@ -125,10 +122,6 @@ class ImportGraph:
                 ):
                     hits.append((file_index, item))
         return hits
-
-    def edges(self) -> Iterable[tuple[int, int]]:
-        """(importer, imported) pairs between loaded files."""
-        return ((importer, target) for (importer, _), target in self.resolved.items())
 
 
 def _dotted_suffixes(paths: list[str]) -> dict[str, list[int]]:

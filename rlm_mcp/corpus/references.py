@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,9 +62,6 @@ _QUERIES: dict[str, str] = {
     "scala": "[(identifier) (type_identifier)] @id",
     "bash": "(word) @id",
 }
-CALL_LANGUAGES = frozenset(language for language, source in _QUERIES.items() if "@call" in source)
-"""Languages whose grammar tells calls apart; `callers` answers from these only."""
-
 _LINE_BITS = 31
 _MAX_NAME_BYTES = 256
 
@@ -95,24 +91,18 @@ def _unpack(value: int) -> Occurrence:
 
 @dataclass
 class CodeIndex:
-    """Every identifier occurrence of a corpus by name, plus its import graph and build figures."""
+    """Every identifier occurrence of a corpus by name, plus its import graph."""
 
     postings: dict[str, array[int]] = field(default_factory=dict)
     imports: ImportGraph = field(default_factory=ImportGraph)
-    files: int = 0
     stale: list[str] = field(default_factory=list)
     """Files that changed on disk since the load (not indexed: their lines would not match)."""
-    seconds: float = 0.0
     defined_reference_counts: dict[str, dict[int, int]] | None = None
     """Filled by the first repo map: per defined name, file index -> uses."""
 
     def occurrences(self, name: str) -> Iterator[Occurrence]:
         """The occurrences of `name`, in file then line order."""
         return (_unpack(value) for value in self.postings.get(name, ()))
-
-    def counts(self) -> dict[str, int]:
-        """Name -> number of occurrences."""
-        return {name: len(values) for name, values in self.postings.items()}
 
     def add_file(self, file_index: int, language: str, data: bytes) -> None:
         """Parse one file and add its identifiers and imports."""
@@ -152,8 +142,7 @@ def file_bytes(corpus: Corpus, info: wire.FileRecord) -> bytes | None:
 
 def build_index(corpus: Corpus, files: Sequence[wire.FileRecord]) -> CodeIndex:
     """Index every file of `files` (the corpus's file table): identifiers, callees, imports."""
-    started = time.perf_counter()
-    index = CodeIndex(files=len(files))
+    index = CodeIndex()
     for file_index, info in enumerate(files):
         if _query(info.language) is None:
             continue
@@ -163,7 +152,6 @@ def build_index(corpus: Corpus, files: Sequence[wire.FileRecord]) -> CodeIndex:
             continue
         index.add_file(file_index, info.language, data)
     index.imports.resolve([info.path for info in files])
-    index.seconds = time.perf_counter() - started
     return index
 
 
