@@ -258,12 +258,6 @@ def parse(message: dict[str, Any]) -> Message:
     return Request(message["id"], op, payload)
 
 
-def request_id_of(message: dict[str, Any]) -> int | None:
-    """The id to answer a request that failed to parse, when it has a usable one."""
-    candidate = message.get("id")
-    return candidate if _is_id(candidate) else None
-
-
 def _is_id(value: Any) -> bool:
     return type(value) is int and 0 <= value < MAX_ID
 
@@ -427,16 +421,6 @@ class Answer:
         if data.get("ok") is True:
             return cls(True, text=str(data.get("text", "")))
         return cls(False, kind=_text(data.get("type"), 100, "Error"), message=str(data.get("error", "")))
-
-
-@dataclass(frozen=True)
-class VariableRecord:
-    """A user variable as SHOW_VARS and rlm_status show it."""
-
-    name: str
-    type: str
-    len: int | None
-    preview: str
 
 
 @dataclass(frozen=True)
