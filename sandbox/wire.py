@@ -471,7 +471,11 @@ _EXEC_FIELDS: dict[str, Any] = {
     "value_chars": _is_count,
     "error": lambda value: (
         value is None
-        or (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()))
+        or (
+            isinstance(value, dict)
+            and {"type", "message"} <= value.keys()
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        )
     ),
     "elapsed_s": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
     "changed": _is_names,

@@ -140,7 +140,14 @@ def test_bad_patterns_are_explained() -> None:
 
 @pytest.mark.parametrize(
     "forged",
-    [{"elapsed_s": "soon"}, {"stdout_chars": -1}, {"error": {"type": 1}}, {"changed": "abc"}, {"value": 3}],
+    [
+        {"elapsed_s": "soon"},
+        {"stdout_chars": -1},
+        {"error": {"type": 1}},
+        {"error": {}},
+        {"changed": "abc"},
+        {"value": 3},
+    ],
 )
 def test_a_forged_exec_reply_is_a_wire_error(forged: dict[str, object]) -> None:
     """Sandbox code can forge an exec reply: every field's type is checked before the host formats it."""
