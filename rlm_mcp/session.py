@@ -104,6 +104,11 @@ class Session:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def busy(self) -> bool:
+        """Whether a call holds the session right now."""
+        return self._lock.locked()
+
     @asynccontextmanager
     async def use(self, progress: Progress | None = None, sampler: Sampler | None = None) -> AsyncIterator[Session]:
         """Hold the session for one call (calls on a session run one at a time), lending it the call's hooks.
@@ -518,8 +523,11 @@ class Sessions:
         idle = self.settings.http_session_idle_s
         while True:
             await anyio.sleep(idle / 4)
-            cutoff = time.monotonic() - idle
-            for name in [name for name, used in self._used.items() if used < cutoff]:
+            now = time.monotonic()
+            for name, session in self._sessions.items():
+                if session.busy:  # a call is running (a long rlm_ask): idleness counts from its end
+                    self._used[name] = now
+            for name in [name for name, used in self._used.items() if used < now - idle]:
                 log.info("closing session %s: unused for %gs", name.partition("-")[0], idle)
                 # This loop runs in the task group every session shares: a failure must not end it.
                 try:

@@ -135,6 +135,16 @@ async def test_a_session_its_client_left_is_closed(tmp_path: Path) -> None:
             assert "unknown session" in await call_error(client, "rlm_status", session=handle)
 
 
+async def test_a_session_busy_in_a_long_call_is_not_closed_as_idle(tmp_path: Path) -> None:
+    """A call longer than the idle limit keeps its session: idleness counts from the end of the last call."""
+    idle = {"RLM_HTTP_TOKEN": TOKEN, "RLM_HTTP_SESSION_IDLE": "0.5"}
+    with http_server(tmp_path, **idle) as (_, url), anyio.fail_after(60):
+        async with token_client(url, TOKEN) as client:
+            handle = json.loads(await call(client, "rlm_load_context", source="x", kind="text"))["session"]
+            await call(client, "rlm_exec", code="import time; time.sleep(2)\nkept = 1", session=handle)
+            assert "[value]\n1" in await call(client, "rlm_exec", code="kept", session=handle)
+
+
 def test_the_token_file_is_not_readable_by_others_even_with_a_wide_umask(tmp_path: Path) -> None:
     """A permissive umask (0o000) still yields a 0600 token in a 0700 folder."""
     previous = os.umask(0)
