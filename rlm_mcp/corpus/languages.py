@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from pathlib import PurePosixPath
 
 import tree_sitter
@@ -75,11 +76,26 @@ _FILENAMES: dict[str, str] = {
 
 _SHEBANGS: dict[str, str] = {"python": "python", "bash": "bash", "sh": "bash", "node": "javascript"}
 
+# A ``.h`` is C unless its own text uses syntax only C++ has: C++ projects often name headers ``.h``,
+# and the C grammar reads their templates and operators as functions named ``if`` or ``o``. Decided
+# per file (not by the folder's other files) so the index cache, keyed by content, stays right.
+_CPP_ONLY = re.compile(
+    rb"^[ \t]*(?:template[ \t]*<|namespace(?:[ \t]+[\w:]+)?[ \t]*\{|(?:public|private|protected)[ \t]*:"
+    rb"|class[ \t]+\w+[^;(\n]*(?:\{|:|$)|using[ \t]+(?:namespace[ \t]+)?[\w:]+[ \t]*[;=])|\bstd::|\bconstexpr\b",
+    re.MULTILINE,
+)
+_HEADER_SNIFF_BYTES = 65536
+
 
 def detect_language(path: str, head: bytes = b"") -> str:
-    """Name the language of ``path`` from its extension, its name, or a shebang in ``head``."""
+    """Name the language of ``path`` from its extension, its name, or a shebang in ``head``.
+
+    ``head`` is the file's bytes (or their start); a ``.h`` is C++ when its first 64 KiB use C++-only syntax.
+    """
     name = PurePosixPath(path).name
     language = _FILENAMES.get(name) or _EXTENSIONS.get(PurePosixPath(name).suffix.lower())
+    if language == "c" and name.endswith(".h") and _CPP_ONLY.search(head, 0, _HEADER_SNIFF_BYTES):
+        return "cpp"
     if language:
         return language
     if head.startswith(b"#!"):

@@ -1,7 +1,8 @@
 """Definitions (functions, methods, classes) found in a syntax tree, with qualified names.
 
 One tree-sitter query per language finds every definition in C; Python only names them and
-nests them by byte range, so the cost stays close to the parse itself.
+nests them by byte range, so the cost stays close to the parse itself. Rust macro bodies at item
+level (``cfg_rt! { ... }``) are token trees to the grammar, so they are parsed again as items.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
-from rlm_mcp.corpus.languages import grammar
+from rlm_mcp.corpus.languages import grammar, parser
 
 FUNCTION = "function"
 METHOD = "method"
@@ -48,7 +49,7 @@ _QUERIES: dict[str, str] = {
     "javascript": _JS,
     "typescript": _TS,
     "tsx": _TS,
-    "go": "(function_declaration) @function (method_declaration) @method (type_spec) @class",
+    "go": "(function_declaration) @function (method_declaration) @method [(type_spec) (type_alias)] @class",
     "rust": """
         (function_item) @function
         [(struct_item) (enum_item) (union_item) (trait_item) (impl_item)] @class
@@ -89,6 +90,13 @@ _QUERIES: dict[str, str] = {
 
 # Name-bearing nodes for grammars whose definitions have no "name" field.
 _NAME_TYPES = frozenset({"identifier", "type_identifier", "simple_identifier", "constant", "name", "word"})
+# Rust types an impl may name through a wrapper: ``impl R for &mut T`` is an impl of ``T``.
+_RUST_WRAPPERS = {"reference_type": "type", "pointer_type": "type", "dynamic_type": "trait", "generic_type": "type"}
+# Where a Rust macro invocation stands for items (not an expression), and how deep macro bodies nest.
+_RUST_ITEM_PARENTS = frozenset({"source_file", "declaration_list"})
+# Items that hold items (``mod m { ... }``, impls, traits): macro invocations inside them count too.
+_RUST_ITEM_HOLDERS = frozenset({"mod_item", "impl_item", "trait_item"})
+_MAX_MACRO_DEPTH = 8
 
 
 class Definition(NamedTuple):
@@ -120,13 +128,11 @@ def find_definitions(language: str, root: tree_sitter.Node) -> list[Definition]:
     query = _query(language)
     if query is None:
         return []
-    found: dict[tuple[int, int], tuple[str, tree_sitter.Node]] = {}
-    for kind, nodes in tree_sitter.QueryCursor(query).captures(root).items():
-        for node in nodes:
-            found.setdefault((node.start_byte, -node.end_byte), (kind, node))
+    found: dict[tuple[int, int], tuple[str, tree_sitter.Node, int]] = {}
+    _capture(language, query, root, found, 0, 0, 0)
     definitions: list[Definition] = []
     open_scopes: list[int] = []  # indexes into definitions, innermost last
-    for (start, negative_end), (kind, node) in sorted(found.items()):
+    for (start, negative_end), (kind, node, row_shift) in sorted(found.items()):
         name = _name(language, node)
         if not name:
             continue
@@ -139,11 +145,51 @@ def find_definitions(language: str, root: tree_sitter.Node) -> list[Definition]:
             if kind == FUNCTION and enclosing.kind == CLASS:
                 kind = METHOD
             name = f"{enclosing.name}.{name}"
-        definitions.append(
-            Definition(start, -negative_end, kind, name, node.start_point[0] + 1, node.end_point[0] + 1, parent)
-        )
+        first, last = node.start_point[0] + 1 + row_shift, node.end_point[0] + 1 + row_shift
+        definitions.append(Definition(start, -negative_end, kind, name, first, last, parent))
         open_scopes.append(len(definitions) - 1)
     return definitions
+
+
+def _capture(
+    language: str,
+    query: tree_sitter.Query,
+    root: tree_sitter.Node,
+    found: dict[tuple[int, int], tuple[str, tree_sitter.Node, int]],
+    byte_shift: int,
+    row_shift: int,
+    depth: int,
+) -> None:
+    """Add the definitions under ``root``, a tree whose byte 0 is at ``byte_shift`` (row ``row_shift``) of the file."""
+    for kind, nodes in tree_sitter.QueryCursor(query).captures(root).items():
+        for node in nodes:
+            found.setdefault((node.start_byte + byte_shift, -(node.end_byte + byte_shift)), (kind, node, row_shift))
+    if language != "rust" or depth >= _MAX_MACRO_DEPTH:
+        return
+    rust = parser("rust")
+    for body in _item_macro_bodies(root):
+        # The body without its braces, parsed on its own: its offsets count from the byte after "{".
+        inner = rust.parse(body.text[1:-1]) if rust is not None and body.text is not None else None
+        if inner is not None:
+            shift = byte_shift + body.start_byte + 1
+            _capture(language, query, inner.root_node, found, shift, row_shift + body.start_point[0], depth + 1)
+
+
+def _item_macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The ``{ ... }`` token trees of Rust macro invocations standing where items stand (``cfg_rt! { ... }``)."""
+    bodies: list[tree_sitter.Node] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node.type == "macro_invocation":
+            if node.parent is not None and node.parent.type in _RUST_ITEM_PARENTS:
+                body = node.named_children[-1] if node.named_children else None
+                if body is not None and body.type == "token_tree" and body.text and body.text.startswith(b"{"):
+                    bodies.append(body)
+            continue
+        if node.type in _RUST_ITEM_PARENTS or node.type in _RUST_ITEM_HOLDERS:
+            pending.extend(node.named_children)
+    return bodies
 
 
 def _name(language: str, node: tree_sitter.Node) -> str:
@@ -151,7 +197,7 @@ def _name(language: str, node: tree_sitter.Node) -> str:
     if node.type == "init_declaration":
         return "init"
     if node.type == "impl_item":
-        named = node.child_by_field_name("type")
+        named = _impl_type(node)
     elif language in ("c", "cpp") and node.type == "function_definition":
         named = _innermost_declarator(node)
     else:
@@ -161,10 +207,20 @@ def _name(language: str, node: tree_sitter.Node) -> str:
     if named is None or named.text is None:
         return ""
     text = named.text.decode("utf-8", "replace").split("<", 1)[0].strip()
+    if named.type == "string":  # a quoted method name (``'foo'() {}``) is named foo
+        text = text[1:-1]
     if node.type == "method_declaration" and language == "go":
         receiver = _receiver_type(node)
         text = f"{receiver}.{text}" if receiver else text
     return text.replace("::", ".")
+
+
+def _impl_type(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The type a Rust impl is for, through references and pointers (``T`` for ``impl R for &mut T``)."""
+    named = node.child_by_field_name("type")
+    while named is not None and named.type in _RUST_WRAPPERS:
+        named = named.child_by_field_name(_RUST_WRAPPERS[named.type])
+    return named
 
 
 def _innermost_declarator(node: tree_sitter.Node) -> tree_sitter.Node | None:
