@@ -17,15 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, exec_latency, fanout, memory
-from bench.reference import compare
-from bench.reference.environment import default_base_image
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 
+from . import corpus, exec_latency, fanout, memory
+from .reference import compare
+from .reference.environment import default_base_image
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 README = ROOT / "README.md"
+# In a checkout the suite sits beside pyproject.toml (rlm_mcp/_bench resolves to it); in an installed
+# wheel it is a copy inside the package, with no README to update and no results folder of its own.
+IN_CHECKOUT = (ROOT / "pyproject.toml").is_file()
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
 SECTIONS = ("exec", "corpus", "fanout", "memory", "reference")
@@ -225,19 +228,34 @@ def update_readme(block: str, readme: Path = README) -> None:
     readme.write_text(f"{text[: start + len(START_MARKER)]}\n{block}\n{text[end:]}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+def default_json() -> Path:
+    """Where the figures go: bench/results in a checkout, else the cache dir (an installed package may be read-only)."""
+    if IN_CHECKOUT:
+        return ROOT / "bench" / "results" / "latest.json"
+    return Path(Settings.from_env().cache_dir) / "bench" / "latest.json"
+
+
+def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
+    """The suite's flags; `rlm-mcp bench` hands its arguments to this same parser."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller suite that runs in under a minute")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"figures file (default {DEFAULT_JSON})")
+    parser.add_argument("--json", type=Path, default=default_json(), help="figures file (default %(default)s)")
     parser.add_argument(
         "--base-image",
         help="image both sandboxes are built FROM (default rlm-mcp-base:bookworm when present, else python:3.12-slim)",
     )
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md (a checkout's)")
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.update_readme and args.only:
         parser.error("--update-readme needs the whole suite: drop --only")
+    if args.update_readme and not IN_CHECKOUT:
+        parser.error("--update-readme writes a checkout's README.md: run it from a clone of rlm-mcp")
     results = collect(args.quick, args.base_image or default_base_image(), tuple(args.only or SECTIONS))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -12,7 +12,7 @@ once answering after 200 ms, once at once.
   HTTP round trip (httpx, keep-alive) measured in the same run.
 
 The machine may be shared, so the fan-out runs several rounds and reports their median.
-Usage: ``python bench/fanout.py [--quick] [--backend docker] [--rounds N]``; ``run(quick)`` returns the figures.
+Usage: ``python -m bench.fanout [--quick] [--backend docker] [--rounds N]``; ``run(quick)`` returns the figures.
 """
 
 from __future__ import annotations
@@ -21,25 +21,22 @@ import argparse
 import json
 import multiprocessing
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rlm_mcp.backends import open_backend
 from rlm_mcp.config import Settings
 from rlm_mcp.llm import Broker, BrokerConfig, CallFailure
 from rlm_mcp.llm.litellm_client import load_litellm
 from rlm_mcp.session import Session, Sessions
-from tests.support.openai_server import OpenAIServer
+
+from .openai_server import OpenAIServer
 
 CONCURRENCY = 32
 LATENCY_S = 0.2

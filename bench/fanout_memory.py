@@ -5,7 +5,7 @@ identical prompts reaches the local test server (in its own process, so its thre
 traced), every later one is a cache hit. For each size, tracemalloc gives the peak of Python
 allocations during the batch above what was held before it, and what the returned answers keep;
 peak minus kept is what the fan-out itself cost, which must not grow with the batch.
-Usage: ``python bench/fanout_memory.py [--quick]``; ``run(quick)`` returns the figures.
+Usage: ``python -m bench.fanout_memory [--quick]``; ``run(quick)`` returns the figures.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import gc
 import json
 import multiprocessing
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -24,11 +23,10 @@ from typing import Any
 
 import anyio
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from rlm_mcp.llm import Broker, BrokerConfig
 from rlm_mcp.llm.litellm_client import close_clients, load_litellm
-from tests.support.openai_server import OpenAIServer
+
+from .openai_server import OpenAIServer
 
 SIZES = (1_000, 100_000)
 QUICK_SIZES = (1_000, 20_000)

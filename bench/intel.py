@@ -3,7 +3,7 @@
 Precision and recall are over (file, line, name) for refs and callers and (file, module) for imports,
 on every stdlib .py file `ast` parses. The index's build time and memory are then measured on the
 ~10M-token repository of bench/corpus.py (~1M tokens with --quick), with a few query timings.
-Run: python bench/intel.py [--quick]
+Run: python -m bench.intel [--quick]
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import FULL_TEXT_BYTES, build_repository
 from rlm_mcp._sandbox import wire
 from rlm_mcp.corpus import Corpus, LoadOptions, load_corpus
 from rlm_mcp.corpus.queries import answer
 from rlm_mcp.corpus.references import build_index
+
+from .corpus import FULL_TEXT_BYTES, build_repository
 
 QUICK_TEXT_BYTES = 4_000_000
 Key = tuple[int, int, str]

@@ -17,15 +17,19 @@ from typing import Any
 
 import anyio
 
-from bench.corpus import FULL_TEXT_BYTES, QUICK_TEXT_BYTES, build_repository
-from bench.exec_latency import session_container
-from bench.sessions import open_session
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 from rlm_mcp.serving import run_server  # noqa: F401 - the server's own imports count in its memory
 from rlm_mcp.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
+from .corpus import FULL_TEXT_BYTES, QUICK_TEXT_BYTES, build_repository
+from .exec_latency import session_container
+from .sessions import open_session
+
+# `bench.memory` in a checkout, `rlm_mcp._bench.memory` in a wheel: the child runs this same module,
+# from the folder its dotted name is rooted in.
+MODULE = __spec__.name
+IMPORT_ROOT = Path(__file__).parents[MODULE.count(".")]
 
 # Touches the whole context the way an agent's first probes do: the chunk index and every file's text.
 _WORKLOAD = "len(chunks), len(grep(r'def __init__', max_hits=100_000))"
@@ -85,9 +89,9 @@ def measure(quick: bool, image: str) -> dict[str, Any]:
 
 def run(quick: bool = False, image: str | None = None) -> dict[str, Any]:
     """Measure in a fresh interpreter, whose peak memory is then the server's alone."""
-    command = [sys.executable, "-m", "bench.memory", "--image", image or Settings.from_env().image]
+    command = [sys.executable, "-m", MODULE, "--image", image or Settings.from_env().image]
     completed = subprocess.run(
-        command + (["--quick"] if quick else []), cwd=ROOT, capture_output=True, text=True, timeout=900
+        command + (["--quick"] if quick else []), cwd=IMPORT_ROOT, capture_output=True, text=True, timeout=900
     )
     if completed.returncode != 0:
         raise RuntimeError(f"the memory benchmark failed: {completed.stderr.strip()[-2000:]}")

@@ -3,7 +3,7 @@
 The attacker floods malformed and deeply nested frames onto the protocol stream, matches a
 pattern that backtracks for minutes in a regex engine, and asks for sub-call answers larger
 than a frame. The figure is the bystander's exec latency under attack against the same
-server idle, in the same run. Run: python bench/neighbour.py [--backend docker|local] [--quick]
+server idle, in the same run. Run: python -m bench.neighbour [--backend docker|local] [--quick]
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 import anyio
 from mcp import Client
 
-from bench.exec_latency import percentiles
 from rlm_mcp.config import Settings
 from rlm_mcp.server import build_server
-from tests.support.openai_server import OpenAIServer
+
+from .exec_latency import percentiles
+from .openai_server import OpenAIServer
 
 WORST = (
     "import gc\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -55,14 +56,9 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    try:
-        from bench.__main__ import main as bench_main
-    except ImportError:
-        raise RLMError(
-            "the benchmark suite ships with the source tree, not the wheel: run `rlm-mcp bench` (or "
-            "`python -m bench`) from a checkout of rlm-mcp"
-        ) from None
-    return int(bench_main(["--quick"] if args.quick else []))
+    """Run the benchmark suite: the main of `python -m bench`, which the wheel carries as rlm_mcp._bench."""
+    suite = importlib.import_module("rlm_mcp._bench.__main__")  # by name: its code is checked on its own, not here
+    return int(suite.main(args.bench_args, prog="rlm-mcp bench"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,8 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     Settings.add_arguments(ask)
     ask.set_defaults(run=_ask)
 
-    bench = commands.add_parser("bench", help="run the benchmark suite and print the table")
-    bench.add_argument("--quick", action="store_true", help="a subset that runs in under a minute")
+    # Every argument goes to the suite's own parser ("+" prefix: no "--flag" is an option here), so
+    # `rlm-mcp bench` and `python -m bench` take one set of flags and other commands never import the suite.
+    bench = commands.add_parser(
+        "bench",
+        help="run the benchmark suite and print the table (flags as `python -m bench`: rlm-mcp bench --help)",
+        add_help=False,
+        prefix_chars="+",
+    )
+    bench.add_argument("bench_args", nargs="*", help="--quick, --only SECTION ..., --json FILE, --base-image IMAGE")
     bench.set_defaults(run=_bench)
     return parser
 

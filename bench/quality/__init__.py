@@ -3,6 +3,6 @@
 Run ``python -m bench.quality [--quick] [--seed N]``; ``run(quick)`` returns the report as a dict.
 """
 
-from bench.quality.suite import run
+from .suite import run
 
 __all__ = ["run"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench.quality.suite import WINDOW_TOKENS, run
+from .suite import WINDOW_TOKENS, run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bench.quality.repository import BYTES_PER_TOKEN
 from rlm_mcp.llm import Message
+
+from .repository import BYTES_PER_TOKEN
 
 SYSTEM = (
     "You answer questions about the repository given below (each file starts with a '### path' line). "

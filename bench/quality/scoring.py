@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bench.quality.tasks import Scoring
+from .tasks import Scoring
 
 _INTEGER = re.compile(r"-?\d[\d,]*")
 _PATH = re.compile(r"[\w./-]+\.py")

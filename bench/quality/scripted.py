@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench.quality import baseline, facts
-from bench.quality.tasks import Task
 from rlm_mcp.ask import root_prompt
+
+from . import baseline, facts
+from .tasks import Task
 
 ROOT_MODEL = "openai/scripted-root"
 SUB_MODEL = "openai/scripted-sub"
 GAVE_UP = "I ran out of turns before finishing."
+_ROOT_SYSTEMS = (root_prompt.system(sub_calls=True), root_prompt.system(sub_calls=False))
 _QUESTION = re.compile(r"<question>\n(.*?)\n</question>", re.DOTALL)
 
 
@@ -53,10 +55,13 @@ class ScriptedRoot:
         steps: Callable[[str], Sequence[str]],
         answer: Callable[[str, str], str] | None = None,
         model: str = ROOT_MODEL,
+        fenced: bool = True,
     ) -> None:
         self.model = model.split("/", 1)[-1]  # litellm sends the name without the provider prefix
         self.steps = steps
         self.answer = answer
+        self.fenced = fenced
+        """False: each step is a whole reply, sent as it is (to play models that stray from the protocol)."""
 
     def __call__(self, body: dict[str, Any]) -> str | None:
         if body.get("model") != self.model:
@@ -67,10 +72,11 @@ class ScriptedRoot:
             return GAVE_UP
         asked = _QUESTION.search(str(messages[1]["content"]))
         question = asked.group(1) if asked else ""
-        if messages[0]["content"] == root_prompt.SYSTEM:
+        if messages[0]["content"] in _ROOT_SYSTEMS:
             turn = sum(message["role"] == "assistant" for message in messages)
             steps = self.steps(question)
-            return f"```python\n{steps[min(turn, len(steps) - 1)]}\n```"
+            step = steps[min(turn, len(steps) - 1)]
+            return f"```python\n{step}\n```" if self.fenced else step
         return self.answer(question, last) if self.answer is not None else None
 
 

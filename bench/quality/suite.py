@@ -15,9 +15,6 @@ from typing import Any
 
 import anyio
 
-from bench.quality import baseline, repository, scripted
-from bench.quality.scoring import score
-from bench.quality.tasks import Task, generate
 from rlm_mcp.ask import AskLimits, run_ask
 from rlm_mcp.ask.loop import pick_root_model, root_config
 from rlm_mcp.backends import open_backend
@@ -25,7 +22,11 @@ from rlm_mcp.config import Settings
 from rlm_mcp.llm import Broker
 from rlm_mcp.llm.litellm_client import close_clients
 from rlm_mcp.session import Sessions
-from tests.support.openai_server import OpenAIServer
+
+from ..openai_server import OpenAIServer
+from . import baseline, repository, scripted
+from .scoring import score
+from .tasks import Task, generate
 
 QUICK_TOKENS = 1_000_000
 FULL_TOKENS = 10_000_000

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from bench.quality import facts
-from bench.quality.repository import Repository
+from . import facts
+from .repository import Repository
 
 Scoring = Literal["exact", "numeric", "one_of", "f1"]
 Family = Literal["needle", "aggregation", "code_qa"]

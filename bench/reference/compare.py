@@ -18,11 +18,12 @@ from typing import Any
 
 import anyio
 
-from bench.exec_latency import percentiles
-from bench.reference.environment import build_reference_image, default_base_image, reference_python
-from bench.sessions import open_session
 from rlm_mcp.backends.image import build_image
 from rlm_mcp.session import Session
+
+from ..exec_latency import percentiles
+from ..sessions import open_session
+from .environment import build_reference_image, default_base_image, reference_python
 
 CONTEXT_BYTES = 20_000_000
 OURS_IMAGE = "rlm-mcp-bench-sandbox:latest"

@@ -1,0 +1,1 @@
+../tests/support/openai_server.py
