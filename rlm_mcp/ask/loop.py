@@ -7,7 +7,9 @@ ask's limits, and any limit ends the loop with a partial answer and the reason.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 import anyio
 
 from rlm_mcp import render
-from rlm_mcp.ask import root_prompt, trajectory
+from rlm_mcp.ask import replies, root_prompt, trajectory
 from rlm_mcp.ask.limits import AskLimits, Meter, StopReason
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, RLMError
@@ -55,12 +57,15 @@ async def run_ask(
     root_params: Mapping[str, Any] | None = None,
     answer_chars: int | None = None,
     progress: Progress | None = None,
+    sub_calls: bool = True,
 ) -> AskResult:
     """Answer `question` over the session's loaded context with the RLM loop; the caller holds the session.
 
     `root_params` go with every root call (e.g. temperature); `answer_chars` caps the answer
     (default RLM_MAX_OUTPUT_CHARS); `progress` hears once per iteration (sub-call progress would
-    interleave with that count, so the caller's session hooks should carry none).
+    interleave with that count, so the caller's session hooks should carry none). `sub_calls=False`
+    leaves llm_query/llm_batch out of the root's prompt (the REPL-only RLM; a session with
+    max_calls=0 also refuses them).
     """
     if not question.strip():
         raise RLMError("question is empty: pass the question to answer over the loaded context")
@@ -69,7 +74,9 @@ async def run_ask(
     settings = session.settings
     model = pick_root_model(settings, root_model)
     root = Broker(root_config(settings, model), cache_dir=None)
-    run = _Run(session, question, model, limits or AskLimits.from_settings(settings), root, dict(root_params or {}))
+    run = _Run(
+        session, question, model, limits or AskLimits.from_settings(settings), root, dict(root_params or {}), sub_calls
+    )
     try:
         return await run.loop(answer_chars or settings.max_output_chars, progress)
     finally:
@@ -104,7 +111,14 @@ class _Run:
     """The state of one ask: the root's conversation, the meter, the trajectory."""
 
     def __init__(
-        self, session: Session, question: str, model: str, limits: AskLimits, root: Broker, params: dict[str, Any]
+        self,
+        session: Session,
+        question: str,
+        model: str,
+        limits: AskLimits,
+        root: Broker,
+        params: dict[str, Any],
+        sub_calls: bool,
     ) -> None:
         self.session = session
         self.model = model
@@ -116,7 +130,7 @@ class _Run:
         self.output_chars = session.settings.ask_output_chars
         assert session.corpus is not None
         self.messages: list[Message] = [
-            {"role": "system", "content": root_prompt.SYSTEM},
+            {"role": "system", "content": root_prompt.system(sub_calls)},
             {
                 "role": "user",
                 "content": root_prompt.opening(
@@ -125,7 +139,9 @@ class _Run:
             },
         ]
         self.last_output = ""
-        self._log("start", question=question, root_model=model, limits=dataclasses.asdict(limits))
+        self.held_answer: str | None = None
+        """FINAL_ANSWER as set by a block that then failed: not an answer, but the best partial one."""
+        self._log("start", question=question, root_model=model, limits=dataclasses.asdict(limits), sub_calls=sub_calls)
 
     def _log(self, event: str, **fields: Any) -> None:
         trajectory.write(
@@ -157,23 +173,26 @@ class _Run:
         return self._finish(answer, False, reason, note, iterations)
 
     async def _iterate(self, iteration: int, answer_chars: int) -> str | None:
-        """One root call and its code run; the answer when the code set FINAL_ANSWER."""
+        """One root call and the run of its code; the answer when the root gave its final one."""
         ledger_before = trajectory.snapshot(self.session.broker.ledger)
         started = anyio.current_time()
         with anyio.fail_after(self.meter.seconds_left()):
             reply = await self.root.query(self.messages, **self.params)
         self.messages.append({"role": "assistant", "content": reply.text})
-        blocks = root_prompt.code_blocks(reply.text)
+        parsed = replies.parse(reply.text)
+        notes = [parsed.dropped] if parsed.dropped else []
         outputs: list[str] = []
-        finished = False
-        for code in blocks:
-            timeout = min(self.session.settings.exec_timeout_s, self.meter.seconds_left())
-            result = await self.session.exec(code, timeout_s=max(timeout, 0.01), max_chars=self.output_chars)
-            outputs.append(render.exec_result(result, self.output_chars))
-            finished = finished or root_prompt.ANSWER_VARIABLE in result.changed
+        answer: str | None = None
+        if parsed.final_text is not None:
+            answer = parsed.final_text[:answer_chars]
+        elif parsed.final_variable is not None:
+            answer = await self._read_answer(answer_chars, parsed.final_variable)
+            if answer is None:
+                notes.append(f"FINAL_VAR({parsed.final_variable}) names no variable of the REPL; nothing was answered.")
+        elif await self._run_blocks(parsed.code, outputs, notes):
+            answer = await self._read_answer(answer_chars)
         if outputs:
             self.last_output = outputs[-1]
-        answer = await self._read_answer(answer_chars) if finished else None
         self._log(
             "iteration",
             iteration=iteration,
@@ -182,22 +201,56 @@ class _Run:
                 "tokens": reply.prompt_tokens + reply.completion_tokens,
                 "cost_usd": reply.cost_usd,
             },
-            code=blocks,
+            code=parsed.code,
             output=outputs,
+            notes=notes,
             sub_calls=trajectory.sub_calls(self.session.broker.ledger, ledger_before),
             elapsed_s=round(anyio.current_time() - started, 4),
         )
         if answer is None:
             self.messages.append(
-                {"role": "user", "content": root_prompt.feedback(iteration, self.limits.max_iterations, outputs)}
+                {"role": "user", "content": root_prompt.feedback(iteration, self.limits.max_iterations, outputs, notes)}
             )
         return answer
 
-    async def _read_answer(self, answer_chars: int) -> str:
-        return await self.session.get_variable(root_prompt.ANSWER_VARIABLE, answer_chars) or ""
+    async def _run_blocks(self, blocks: list[str], outputs: list[str], notes: list[str]) -> bool:
+        """Run the blocks in order until one fails or sets FINAL_ANSWER cleanly; True in that last case."""
+        for number, code in enumerate(blocks, 1):
+            timeout = min(self.session.settings.exec_timeout_s, self.meter.seconds_left())
+            result = await self.session.exec(code, timeout_s=max(timeout, 0.01), max_chars=self.output_chars)
+            outputs.append(render.exec_result(result, self.output_chars))
+            answered = root_prompt.ANSWER_VARIABLE in result.changed
+            if answered and result.error is None:
+                return True
+            if answered:  # set, then the block failed: the value may rest on what failed
+                self.held_answer = await self._read_answer(self.session.settings.max_output_chars)
+                await self.session.delete_variables([root_prompt.ANSWER_VARIABLE])
+                notes.append(
+                    f"Block {number} set {root_prompt.ANSWER_VARIABLE} and then failed, so it was not taken as "
+                    f"your answer (the variable is cleared). Fix the error, then set it again."
+                )
+            if result.error is not None:
+                if number < len(blocks):
+                    notes.append(f"Block {number} failed, so block(s) {number + 1}-{len(blocks)} did not run.")
+                return False
+        return False
+
+    async def _read_answer(self, answer_chars: int, name: str = root_prompt.ANSWER_VARIABLE) -> str | None:
+        """A variable as the answer: a str as it is, a dict or list as JSON, anything else as its repr."""
+        text = await self.session.get_variable(name, answer_chars)
+        if text is None:
+            return None
+        kinds = {row["name"]: row["type"] for row in await self.session.variables()}
+        if kinds.get(name) in ("dict", "list", "tuple"):
+            try:
+                return json.dumps(ast.literal_eval(text), indent=1, ensure_ascii=False)[:answer_chars]
+            except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+                return text  # a cut repr, or one holding objects that are not literals
+        return text
 
     async def _partial(self, reason: StopReason) -> tuple[str, str]:
         """The best answer available once a limit hit, and where it came from."""
+        held = self.held_answer
         if reason == "max_iterations" and self.meter.seconds_left() > 0:
             # Only the iteration limit leaves time and budget for one last, code-free root call.
             self.messages.append({"role": "user", "content": root_prompt.FINAL_REQUEST})
@@ -208,7 +261,10 @@ class _Run:
                     pass
                 else:
                     self._log("final_request", text=reply.text)
-                    return reply.text.strip(), "the root model's best answer from what it found, without more code"
+                    source = "the root model's best answer from what it found, without more code"
+                    return replies.final_text(reply.text), source
+        if held is not None:
+            return held, f"the {root_prompt.ANSWER_VARIABLE} the root set in a block that then failed"
         return self.last_output, "the output of the last code that ran, not a final answer"
 
     def _finish(self, answer: str, finished: bool, reason: StopReason, note: str, iterations: int) -> AskResult:

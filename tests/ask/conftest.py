@@ -11,6 +11,7 @@ import pytest
 
 import rlm_mcp
 from bench.quality.scripted import ROOT_MODEL, SUB_MODEL, ScriptedRoot
+from rlm_mcp.ask import root_prompt
 from rlm_mcp.config import Settings
 from rlm_mcp.llm.litellm_client import load_litellm
 from tests.support.openai_server import OpenAIServer
@@ -41,6 +42,40 @@ def script_root(openai_server: OpenAIServer) -> Callable[[Sequence[str]], None]:
 
     def script(steps: Sequence[str]) -> None:
         openai_server.responder = ScriptedRoot(lambda question: steps)
+
+    return script
+
+
+class RecordedRoot:
+    """A scripted root replying with whole replies, as they are, that keeps every request it answered.
+
+    `last` is its reply to the code-free request at the iteration limit (default: the scripted GAVE_UP).
+    """
+
+    def __init__(self, replies: Sequence[str], last: str | None = None) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self._root = ScriptedRoot(lambda question: replies, fenced=False)
+        self._last = last
+
+    def __call__(self, body: dict[str, Any]) -> str | None:
+        self.requests.append(body)
+        if self._last is not None and body["messages"][-1]["content"] == root_prompt.FINAL_REQUEST:
+            return self._last
+        return self._root(body)
+
+    def feedback(self, turn: int) -> str:
+        """The user turn the root read after its `turn`-th reply (1-based)."""
+        return str(self.requests[turn]["messages"][-1]["content"])
+
+
+@pytest.fixture
+def script_replies(openai_server: OpenAIServer) -> Callable[..., RecordedRoot]:
+    """Make the local server play a root model sending these whole replies, one per turn, recording requests."""
+
+    def script(replies: Sequence[str], last: str | None = None) -> RecordedRoot:
+        root = RecordedRoot(replies, last)
+        openai_server.responder = root
+        return root
 
     return script
 

@@ -1,0 +1,41 @@
+"""Reading a root reply: which blocks run, where made-up output starts, and which FINAL(...) lines count."""
+
+from __future__ import annotations
+
+import pytest
+
+from rlm_mcp.ask.replies import FINAL_WITH_CODE, INVENTED_OUTPUT, RootReply, final_text, parse
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("```python\nx = 1\n```\n```repl\ny = 2\n```", RootReply(["x = 1", "y = 2"])),
+        ("```\nprint(1)\n```", RootReply(["print(1)"])),
+        ("Tree:\n```\nsrc/\n  a.py\n```\n```py\nz = 3\n```", RootReply(["z = 3"])),
+        ("```python\nprint(1)", RootReply(["print(1)"])),
+        ("```python\nprint(1\n", RootReply([])),
+        (
+            "```python\nx = 1\n```\nOutput:\n```\n1\n```\n```python\ny = x\n```",
+            RootReply(["x = 1"], dropped=INVENTED_OUTPUT),
+        ),
+        ("```python\nx = 1\n```\n```text\n1\n```", RootReply(["x = 1"], dropped=INVENTED_OUTPUT)),
+        ("```python\nx = 1\n```\n**Result:** 1", RootReply(["x = 1"], dropped=INVENTED_OUTPUT)),
+        ("```python\nx = 1\n```\n[stdout]\n1", RootReply(["x = 1"], dropped=INVENTED_OUTPUT)),
+        ("```python\nx = 1\n```\nFINAL(1)", RootReply(["x = 1"], dropped=FINAL_WITH_CODE)),
+        ("Found it.\nFINAL(f(x) is 2 (a.py:3))", RootReply([], final_text="f(x) is 2 (a.py:3)")),
+        ("FINAL('quoted')", RootReply([], final_text="quoted")),
+        ('> FINAL_VAR("answer")', RootReply([], final_variable="answer")),
+        ("I will call FINAL(x) when sure.", RootReply([])),
+        ("no code at all", RootReply([])),
+    ],
+)
+def test_replies_are_read_by_the_protocol_rules(reply: str, expected: RootReply) -> None:
+    """Code-tagged or parseable blocks run until made-up output; FINAL counts on its own line, without code."""
+    assert parse(reply) == expected
+
+
+def test_the_last_code_free_answer_is_the_inside_of_final_or_the_whole_text() -> None:
+    """At the iteration limit, a FINAL(...) line gives its inside; prose is kept whole."""
+    assert final_text("So:\nFINAL(42)") == "42"
+    assert final_text("  It is 42.  ") == "It is 42."
