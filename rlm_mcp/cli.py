@@ -1,4 +1,4 @@
-"""The `rlm-mcp` command: serve, ask, sandbox build, doctor, bench."""
+"""The `rlm-mcp` command: serve, ask, sandbox build, doctor, setup, bench."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import importlib
 import json
 import logging
 import sys
+from pathlib import Path
 
 from rlm_mcp import __version__
+from rlm_mcp.clients.setup import CLIENTS as CLIENT_NAMES
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import RLMError
 from rlm_mcp.hardening import make_non_dumpable
@@ -61,6 +63,29 @@ def _bench(args: argparse.Namespace) -> int:
     return int(suite.main(args.bench_args, prog="rlm-mcp bench"))
 
 
+def _setup(args: argparse.Namespace) -> int:
+    """Register this installation's absolute command with an MCP client, or print the entry (--print)."""
+    from rlm_mcp import clients
+
+    # The flags alone (not this shell's RLM_* variables), refused here if bad, not when the client starts the server.
+    chosen = Settings.from_args(args, environ={})
+    server = clients.Server(
+        name=args.name,
+        command=clients.installed_command(),
+        args=clients.serve_arguments(vars(args)),
+        env_names=clients.checked_env_names(args.env),
+        call_timeout_s=chosen.ask_max_seconds + clients.TIMEOUT_MARGIN_S,
+    )
+    if args.print_only:
+        print(clients.snippet(args.client, server, args.scope), end="")
+        if args.policy:
+            print("\n" + clients.policy(server.name), end="")
+        return 0
+    for line in clients.setup(args.client, server, scope=args.scope, path=args.path, with_policy=args.policy):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rlm-mcp",
@@ -99,6 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole result (usage, stop reason) as JSON")
     Settings.add_arguments(ask)
     ask.set_defaults(run=_ask)
+
+    setup = commands.add_parser(
+        "setup",
+        help="register this rlm-mcp (by its absolute path) with an MCP client, or --print the entry",
+        description="Write CLIENT's MCP configuration for this installation's rlm-mcp, merged into the existing "
+        "file (kept as <file>.bak). Settings flags given here (--model, ...) are passed to `serve`.",
+    )
+    setup.add_argument("client", choices=CLIENT_NAMES, help="the MCP client to register with")
+    setup.add_argument("--print", dest="print_only", action="store_true", help="print the entry, write nothing")
+    setup.add_argument(
+        "--scope", choices=["user", "project"], default="user", help="the user's config or this folder's (default user)"
+    )
+    setup.add_argument("--path", type=Path, help="write this config file instead of the client's own")
+    setup.add_argument("--name", default="rlm", help="the server's name in the client (default rlm)")
+    setup.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a variable the client passes on to the server by name, e.g. ANTHROPIC_API_KEY (repeatable)",
+    )
+    setup.add_argument(
+        "--policy", action="store_true", help="also write when to use the rlm tools into CLAUDE.md/AGENTS.md/GEMINI.md"
+    )
+    Settings.add_arguments(setup)
+    setup.set_defaults(run=_setup)
 
     # Every argument goes to the suite's own parser ("+" prefix: no "--flag" is an option here), so
     # `rlm-mcp bench` and `python -m bench` take one set of flags and other commands never import the suite.
