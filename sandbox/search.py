@@ -6,8 +6,10 @@ line number names the same line everywhere (a form feed, lone CR or U+2028 start
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 MAX_CONTEXT = 50
 """The most neighbouring lines `grep(context=N)` shows on each side of a hit."""
@@ -77,9 +79,11 @@ def grep_texts(
     A match lies within one line unless `multiline`, when it may span lines (the hit is its first line).
     """
     hits: list[Hit] = []
+    finder = None if multiline else _literal_finder(pattern)
     for path, text in texts:
         line, counted_to = 1, 0
-        for start, end, found in _line_matches(text, pattern, multiline):
+        matches = _line_matches(text, pattern, multiline) if finder is None else _lines_holding(text, pattern, finder)
+        for start, end, found in matches:
             line, counted_to = line + text.count("\n", counted_to, start), start
             before, after = _neighbours(text, start, end, context)
             hits.append(Hit(path, line, _strip_cr(text[start:end]), found, before, after))
@@ -121,6 +125,100 @@ def _line_matches(text: str, pattern: re.Pattern[str], multiline: bool) -> Itera
             if in_line is not None:
                 yield start, end, in_line.group(0)
         position = end + 1
+
+
+Finder = Callable[[str, int], int]
+"""Where a literal occurs in a text from a position on, or -1."""
+
+
+def _lines_holding(text: str, pattern: re.Pattern[str], finder: Finder) -> Iterable[tuple[int, int, str]]:
+    """(line start, line end, matched text) of each line holding a match, found through a literal it must contain.
+
+    Only the lines where `finder` sees the literal are searched, each alone (as `_line_matches`
+    does), so the regex engine never walks the text between them.
+    """
+    position = finder(text, 0)
+    while position >= 0:
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        in_line = pattern.search(text, start, end - 1 if text.endswith("\r", start, end) else end)
+        if in_line is not None:
+            yield start, end, in_line.group(0)
+        position = finder(text, end + 1)
+
+
+_MIN_LITERAL = 3
+"""Shorter required literals occur on too many lines to be worth a first pass."""
+
+
+def _literal_finder(pattern: re.Pattern[str]) -> Finder | None:
+    """A fast search for a literal every line match of `pattern` contains, or None when it has none worth it.
+
+    The literal is the longest run of plain characters that every match consumes in a row; it
+    is found by `str.find` (or a case-insensitive search of the literal alone), far faster than
+    the regex engine trying the whole pattern at every position of the text.
+    """
+    literal = required_literal(pattern)
+    if len(literal) < _MIN_LITERAL:
+        return None
+    if not pattern.flags & re.IGNORECASE:
+        return lambda text, position: text.find(literal, position)
+    searcher = re.compile(re.escape(literal), pattern.flags & (re.IGNORECASE | re.ASCII | re.UNICODE))
+
+    def find(text: str, position: int) -> int:
+        found = searcher.search(text, position)
+        return found.start() if found is not None else -1
+
+    return find
+
+
+def _sre_parser() -> Any:
+    """The standard library's regex parser (re._parser since 3.11, sre_parse before), or None."""
+    for name in ("re._parser", "sre_parse"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+_PARSER = _sre_parser()
+
+
+def required_literal(pattern: re.Pattern[str]) -> str:
+    """The longest literal every match of `pattern` holds, from its parse tree; "" when unsure."""
+    if _PARSER is None:
+        return ""
+    runs: list[str] = []
+    try:
+        runs.append(_literal_runs(_PARSER.parse(pattern.pattern, pattern.flags), runs))
+    except Exception:  # the parser of another Python version: no shortcut, same results
+        return ""
+    return max(runs, key=len)
+
+
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def _literal_runs(items: Iterable[tuple[Any, Any]], runs: list[str], run: str = "") -> str:
+    """Add to `runs` each run of literals every match of `items` consumes in a row; return the open run.
+
+    A group's contents continue the sequence; a repeat's body is required (at least once) but not
+    next to its neighbours; zero-width anchors break nothing; anything else ends the run.
+    """
+    for op, argument in items:
+        name = getattr(op, "name", "")
+        if name == "LITERAL":
+            run += chr(argument)
+        elif name == "SUBPATTERN" and not argument[1] and not argument[2]:  # a group adding no flags
+            run = _literal_runs(argument[3], runs, run)
+        elif name != "AT":
+            runs.append(run)
+            run = ""
+            if name in _REPEATS and argument[0] >= 1:
+                runs.append(_literal_runs(argument[2], runs))
+    return run
 
 
 def _neighbours(text: str, start: int, end: int, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
