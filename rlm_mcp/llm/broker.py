@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast
 import anyio
 
 from rlm_mcp.errors import BudgetExceeded, LLMError, ModelNotConfigured
-from rlm_mcp.llm import retry
+from rlm_mcp.llm import direct, retry
 from rlm_mcp.llm.budget import Budget
 from rlm_mcp.llm.cache import ResponseCache, cache_key, is_deterministic
 from rlm_mcp.llm.config import BrokerConfig
@@ -52,6 +52,9 @@ class Broker:
         self._sampler = sampler
         self._limiter = anyio.CapacityLimiter(config.concurrency)
         self._pacer = StartPacer(config.start_interval_s)
+        # The first direct call of a model asks litellm for its request shape in a thread; calls behind it
+        # wait here, in order, rather than ask too (and start in the order they came).
+        self._shaping = anyio.Lock(fast_acquire=True)
         self._cache = (
             ResponseCache(cache_dir, config.cache_max_bytes) if config.cache and cache_dir is not None else None
         )
@@ -168,16 +171,32 @@ class Broker:
         """The call itself, holding a concurrency slot and a budget slot; raises BudgetExceeded."""
         # A spent budget refuses at once: an item past it never waits for a concurrency slot.
         self.budget.check()
+        target = None
         if model is not None:
             await loaded()  # seconds, once per process: not part of any attempt's timeout
+            target = await self._endpoint(model, messages, params)
         async with self._limiter:
             with self.budget.reserve():
-                return await self._attempt(label, self._sender(model, messages, params))
+                # Only litellm's calls are paced: a direct call is prepared in one step (see pacing.py).
+                paced = model is not None and target is None
+                return await self._attempt(label, self._sender(model, target, messages, params), paced=paced)
+
+    async def _endpoint(self, model: str, messages: list[Message], params: Mapping[str, Any]) -> direct.Endpoint | None:
+        """The direct endpoint for this call when the config allows one; None sends it through litellm."""
+        if not self.config.direct:
+            return None
+        config = self.config
+        async with self._shaping:
+            return await direct.endpoint(
+                model, messages, api_base=config.api_base, api_key=config.api_key, params=params
+            )
 
     def _sender(
-        self, model: str | None, messages: list[Message], params: Mapping[str, Any]
+        self, model: str | None, target: direct.Endpoint | None, messages: list[Message], params: Mapping[str, Any]
     ) -> Callable[[], Awaitable[Reply]]:
-        """A function making one attempt at the call: through litellm, or by MCP sampling."""
+        """A function making one attempt at the call: direct, through litellm, or by MCP sampling."""
+        if target is not None:
+            return lambda: direct.complete(target, messages)
         if model is not None:
             config = self.config
             return lambda: complete(model, messages, api_base=config.api_base, api_key=config.api_key, params=params)
@@ -191,13 +210,14 @@ class Broker:
 
         return sample
 
-    async def _attempt(self, label: str, send: Callable[[], Awaitable[Reply]]) -> Outcome:
+    async def _attempt(self, label: str, send: Callable[[], Awaitable[Reply]], *, paced: bool) -> Outcome:
         """Make attempts until one succeeds, the error is not transient, or retries run out."""
         started = anyio.current_time()
         attempts = 0
         while True:
             attempts += 1
-            await self._pacer.wait_turn()
+            if paced:
+                await self._pacer.wait_turn()
             try:
                 with anyio.fail_after(self.config.timeout_s):
                     reply = await send()

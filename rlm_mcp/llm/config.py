@@ -25,12 +25,14 @@ class BrokerConfig:
     api_base: str | None = None
     """Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp), e.g. ``http://localhost:11434/v1``."""
     api_key: str | None = field(default=None, repr=False)
+    direct: bool = True
+    """Send ``openai/`` and ``hosted_vllm/`` calls at ``api_base`` straight to it (``direct.py``), not via litellm."""
     concurrency: int = 16
     """Sub-calls in flight at once per session."""
     max_batch: int = 100_000
     """Most prompts one ``batch`` takes; a larger one is refused with how to split it."""
     start_interval_s: float = 0.004
-    """Shortest time between two sub-call starts: a burst of starts is slower than a stream (see ``pacing``)."""
+    """Shortest time between two litellm sub-call starts: a burst of them is slower than a stream (``pacing``)."""
     timeout_s: float = 120.0
     """Longest one attempt may take before it is abandoned (and retried)."""
     max_retries: int = 4

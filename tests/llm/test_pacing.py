@@ -1,4 +1,4 @@
-"""Sub-call starts are spaced out: a batch reaches litellm as a stream, not as one burst."""
+"""Sub-call starts through litellm are spaced out: a batch reaches it as a stream, not as one burst."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ async def test_zero_interval_never_waits() -> None:
 
 
 async def test_batch_requests_are_spaced_by_the_start_interval(make_broker: Callable[..., Broker]) -> None:
-    """A broker paces its own calls: four prompts take at least three intervals to all start."""
-    broker = make_broker(cache=False, start_interval_s=0.05)
+    """A broker paces its calls through litellm: four prompts take at least three intervals to all start."""
+    broker = make_broker(cache=False, start_interval_s=0.05, direct=False)
     started = anyio.current_time()
     results = await broker.batch([f"paced {i}" for i in range(4)])
     assert anyio.current_time() - started >= 3 * 0.05 - SLACK_S
