@@ -178,10 +178,12 @@ class _Run:
         started = anyio.current_time()
         with anyio.fail_after(self.meter.seconds_left()):
             reply = await self.root.query(self.messages, **self.params)
+        root_s = anyio.current_time() - started
         self.messages.append({"role": "assistant", "content": reply.text})
         parsed = replies.parse(reply.text)
         notes = [parsed.dropped] if parsed.dropped else []
         outputs: list[str] = []
+        runs: list[dict[str, Any]] = []
         answer: str | None = None
         if parsed.final_text is not None:
             answer = parsed.final_text[:answer_chars]
@@ -189,7 +191,7 @@ class _Run:
             answer = await self._read_answer(answer_chars, parsed.final_variable)
             if answer is None:
                 notes.append(f"FINAL_VAR({parsed.final_variable}) names no variable of the REPL; nothing was answered.")
-        elif await self._run_blocks(parsed.code, outputs, notes):
+        elif await self._run_blocks(parsed.code, outputs, notes, runs):
             answer = await self._read_answer(answer_chars)
         if outputs:
             self.last_output = outputs[-1]
@@ -200,9 +202,11 @@ class _Run:
                 "text": reply.text,
                 "tokens": reply.prompt_tokens + reply.completion_tokens,
                 "cost_usd": reply.cost_usd,
+                "elapsed_s": round(root_s, 4),
             },
             code=parsed.code,
             output=outputs,
+            exec=runs,
             notes=notes,
             sub_calls=trajectory.sub_calls(self.session.broker.ledger, ledger_before),
             elapsed_s=round(anyio.current_time() - started, 4),
@@ -213,12 +217,19 @@ class _Run:
             )
         return answer
 
-    async def _run_blocks(self, blocks: list[str], outputs: list[str], notes: list[str]) -> bool:
-        """Run the blocks in order until one fails or sets FINAL_ANSWER cleanly; True in that last case."""
+    async def _run_blocks(
+        self, blocks: list[str], outputs: list[str], notes: list[str], runs: list[dict[str, Any]]
+    ) -> bool:
+        """Run the blocks in order until one fails or sets FINAL_ANSWER cleanly; True in that last case.
+
+        Each run adds its rendered output to `outputs` and its time and error type to `runs` (for the trajectory).
+        """
         for number, code in enumerate(blocks, 1):
             timeout = min(self.session.settings.exec_timeout_s, self.meter.seconds_left())
             result = await self.session.exec(code, timeout_s=max(timeout, 0.01), max_chars=self.output_chars)
             outputs.append(render.exec_result(result, self.output_chars))
+            error = result.error["type"] if result.error is not None else None
+            runs.append({"elapsed_s": round(result.elapsed_s, 4), "error": error, "timed_out": result.timed_out})
             answered = root_prompt.ANSWER_VARIABLE in result.changed
             if answered and result.error is None:
                 return True

@@ -8,6 +8,7 @@ only what a tool returned about it.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import time
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TEXT_CHARS = 4000
 """Longest text kept for one field of a record."""
+LATENCY_EDGES_S = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+"""Upper bounds of the sub-call latency buckets a record counts (the last bucket is open)."""
 
 
 def folder(settings: Settings) -> Path:
@@ -75,13 +78,37 @@ def write(session: Session, record: dict[str, Any]) -> None:
 
 
 def sub_calls(ledger: Ledger, before: Ledger) -> dict[str, Any]:
-    """Sub-calls recorded in `ledger` since the copy `before`: totals and per model."""
+    """Sub-calls recorded in `ledger` since the copy `before`: totals, per model, and their latencies."""
     lines = {
         model: difference(usage, before.by_model[model]).to_dict()
         for model, usage in ledger.by_model.items()
         if usage != before.by_model.get(model)
     }
-    return {**difference(ledger.total, before.total).to_dict(), "by_model": lines}
+    total = difference(ledger.total, before.total)
+    answered = list(ledger.latencies)[len(ledger.latencies) - min(total.calls, len(ledger.latencies)) :]
+    return {**total.to_dict(), "by_model": lines, "latency_s": latency_summary(answered)}
+
+
+def latency_summary(seconds: list[float]) -> dict[str, Any]:
+    """A bounded picture of call latencies: count, quantiles, and counts per LATENCY_EDGES_S bucket."""
+    if not seconds:
+        return {"n": 0}
+    ordered = sorted(seconds)
+    counts = [0] * (len(LATENCY_EDGES_S) + 1)
+    for value in ordered:
+        counts[bisect.bisect_left(LATENCY_EDGES_S, value)] += 1
+
+    def quantile(share: float) -> float:
+        return round(ordered[min(int(len(ordered) * share), len(ordered) - 1)], 4)
+
+    return {
+        "n": len(ordered),
+        "p50": quantile(0.5),
+        "p90": quantile(0.9),
+        "max": quantile(1.0),
+        "edges": list(LATENCY_EDGES_S),
+        "counts": counts,
+    }
 
 
 def snapshot(ledger: Ledger) -> Ledger:
@@ -117,4 +144,5 @@ async def log_tool_call(sessions: Sessions, tool: str, arguments: dict[str, Any]
         if session is not None:
             record["elapsed_s"] = round(time.perf_counter() - started, 4)
             record["sub_calls"] = sub_calls(session.broker.ledger, ledger_before)
+            record["budget"] = session.broker.budget.snapshot()
             write(session, record)

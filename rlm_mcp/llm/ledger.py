@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from rlm_mcp.llm.results import CallFailure, Completion
+
+LATENCY_SAMPLES = 10_000
+"""Latencies a ledger keeps, newest last: enough for any one step's distribution, bounded for a long session."""
 
 
 @dataclass
@@ -48,11 +51,15 @@ class Ledger:
     def __init__(self) -> None:
         self.total = Usage()
         self.by_model: defaultdict[str, Usage] = defaultdict(Usage)
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        """Seconds each of the latest answered calls took (cache hits excluded), one per `total.calls`."""
 
     def record(self, model: str, outcome: Completion | CallFailure) -> None:
         """Count one finished call, answered, cached, failed or refused."""
         for usage in (self.total, self.by_model[model]):
             _add(usage, outcome)
+        if isinstance(outcome, Completion) and not outcome.cached:
+            self.latencies.append(outcome.elapsed_s)
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able totals and per-model lines."""
