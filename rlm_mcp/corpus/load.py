@@ -16,6 +16,7 @@ from pathlib import Path
 from rlm_mcp._sandbox.wire import PatternError
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
 from rlm_mcp.corpus.exposure import expose
+from rlm_mcp.corpus.git_files import tracked_paths
 from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, ingest
 from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped, WithheldLines, chunk_record
 from rlm_mcp.corpus.options import LoadOptions
@@ -255,6 +256,8 @@ def _rules(source: Source, options: LoadOptions) -> WalkRules:
         _agent_patterns([source.pattern] if source.kind == "glob" else [], "the glob"),
     )
     prefix = source.root.as_posix().strip("/")
+    # Only a walk reads .gitignore files, so only a walk needs git's list of what they must not hide.
+    tracked = tracked_paths(source.root) if options.gitignore and source.kind != "file" else None
     return WalkRules(
         include=include,
         exclude=_agent_patterns(options.exclude, "exclude"),
@@ -264,6 +267,8 @@ def _rules(source: Source, options: LoadOptions) -> WalkRules:
         gitignore=options.gitignore,
         root_secrets=PatternSet(pattern for pattern in options.secret_patterns if "/" in pattern),
         root_prefix=prefix + "/" if prefix else "",
+        tracked=tracked,
+        junk=not any(include),
     )
 
 

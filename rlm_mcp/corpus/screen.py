@@ -6,6 +6,8 @@ default; secret lines inside ordinary files are withheld separately (corpus/secr
 
 from __future__ import annotations
 
+from rlm_mcp.corpus.junk import junk_by_content
+
 # Gitignore-style patterns; configurable through ``LoadOptions.secret_patterns``. A pattern with
 # a slash is anchored at the root in gitignore syntax, hence the ``**/`` prefixes. They are also
 # matched against the root's own folders, so loading ``~/.aws`` itself is screened like ``.aws/``.
@@ -79,9 +81,12 @@ def has_binary_extension(path: str) -> bool:
     return dot > 0 and name[dot:].lower() in BINARY_EXTENSIONS
 
 
-def content_problem(data: bytes) -> str | None:
-    """``"binary"`` when these bytes must not be loaded as text (a NUL in the first 8 KiB), else ``None``.
+def content_problem(data: bytes, junk: bool = True) -> str | None:
+    """Why these bytes are not loaded: ``"binary"`` (a NUL in the first 8 KiB), a junk reason, or ``None``.
 
-    UTF-16 text counts as binary. Secrets inside text are withheld line by line (corpus/secrets.py).
+    UTF-16 text counts as binary; ``junk=False`` loads generated and minified text too (the agent asked
+    for those files by name). Secrets inside text are withheld line by line (corpus/secrets.py).
     """
-    return "binary" if b"\0" in data[:_SNIFF_BYTES] else None
+    if b"\0" in data[:_SNIFF_BYTES]:
+        return "binary"
+    return (junk_by_content(data) or None) if junk else None

@@ -1,7 +1,7 @@
 """Walking a folder: which files are candidates to load, and which paths were left out and why.
 
-Only names and ``stat`` are used here (no file is read except ``.gitignore``), so a warm
-reload of a large tree stays cheap; content checks happen when a file is actually read.
+Only names and ``stat`` are used here (no file is read except ``.gitignore``; git lists what it
+tracks), so a warm reload of a large tree stays cheap; content checks happen when a file is read.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from rlm_mcp._sandbox.wire import PathPatterns
+from rlm_mcp.corpus.junk import junk_by_name
 from rlm_mcp.corpus.patterns import PatternSet
 from rlm_mcp.corpus.screen import has_binary_extension
 
@@ -94,6 +95,10 @@ class WalkRules:
     """The root's own folders (``home/me/.aws/``), so that loading ``~/.aws`` itself is screened."""
     prune_excluded: bool = True
     """Skip an excluded folder whole; off when an ``!pattern`` may take files under it back."""
+    tracked: frozenset[str] | None = None
+    """What git tracks under the root (files and their folders, ``a/b/``): loaded even where a .gitignore matches."""
+    junk: bool = True
+    """Skip vendored folders, lock files and generated or minified names (off when the load names its files)."""
 
     def is_secret(self, path: str) -> bool:
         """Whether ``path`` (relative to the root) is withheld as a secret, by its own name or its root's."""
@@ -179,12 +184,13 @@ def _reason(
     checked = path + "/" if is_dir else path
     if rules.is_secret(checked):
         return "secret"
-    if _ignored(checked, ignores):
+    if _ignored(checked, ignores) and not (rules.tracked and checked in rules.tracked):
         return "gitignored"
     if rules.exclude and (not is_dir or rules.prune_excluded) and rules.exclude.matches(checked):
         return "excluded"
-    if is_dir:
-        return ""
+    junk = junk_by_name(entry.name, is_dir) if rules.junk else ""
+    if junk or is_dir:
+        return junk
     if not all(patterns.matches(path) for patterns in rules.include if patterns):
         return "not_included"
     if has_binary_extension(path):
