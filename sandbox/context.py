@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import posixpath
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import wire
 
 FILE_CACHE_BYTES = 256 * 1024 * 1024
+"""What the sandbox keeps of file bytes and texts by default; the load payload's `cache_bytes` overrides it."""
 
 
 class ContextError(Exception):
@@ -24,25 +26,31 @@ class ContextError(Exception):
 
 
 class _FileCache:
-    """Recently read file contents, bounded in bytes."""
+    """Recently used file bytes and decoded texts, bounded by the memory they hold; the least recently used go first.
+
+    Decoding is most of the cost of a repeated scan over `f.text`, so texts are kept as well as bytes.
+    An item larger than the whole budget is returned without being kept.
+    """
 
     def __init__(self, budget: int) -> None:
-        self._budget = budget
-        self._used = 0
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self.budget = budget
+        self.used = 0
+        self._entries: OrderedDict[tuple[str, str], tuple[bytes | str, int]] = OrderedDict()
 
-    def get(self, key: str, load: Callable[[], bytes]) -> bytes:
-        data = self._entries.get(key)
-        if data is not None:
+    def get(self, key: tuple[str, str], load: Callable[[], bytes | str]) -> bytes | str:
+        entry = self._entries.get(key)
+        if entry is not None:
             self._entries.move_to_end(key)
-            return data
-        data = load()
-        self._entries[key] = data
-        self._used += len(data)
-        while self._used > self._budget and len(self._entries) > 1:
-            _, dropped = self._entries.popitem(last=False)
-            self._used -= len(dropped)
-        return data
+            return entry[0]
+        value = load()
+        cost = sys.getsizeof(value)
+        if cost <= self.budget:
+            self._entries[key] = (value, cost)
+            self.used += cost
+            while self.used > self.budget:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.used -= dropped
+        return value
 
 
 class File:
@@ -60,7 +68,7 @@ class File:
 
     @property
     def text(self) -> str:
-        return self.data.decode("utf-8", errors="replace")
+        return self._store.read_text(self.path)
 
     def __repr__(self) -> str:
         return f"File({self.path!r}, {self.language}, {self.size:,} bytes, {self.lines:,} lines)"
@@ -173,16 +181,25 @@ def link_parents(symbols: list[Symbol]) -> None:
 class Store:
     """Reads file bytes from the mount (or the in-memory text), refusing anything off the manifest."""
 
-    def __init__(self, root: str | None, text: str | None, redacted: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: str | None,
+        text: str | None,
+        redacted: dict[str, str] | None = None,
+        cache_bytes: int = FILE_CACHE_BYTES,
+    ) -> None:
         self.root = root
         self.text_bytes = text.encode() if text is not None else None
         self._redacted = {path: base64.b64decode(body) for path, body in (redacted or {}).items()}
         """Files whose secret lines the host withheld: their real bytes are masked in the mount."""
         self.files: dict[str, File] = {}
-        self._cache = _FileCache(FILE_CACHE_BYTES)
+        self.cache = _FileCache(cache_bytes)
+        self._real_root = os.path.realpath(root) if root is not None else ""
 
     def check(self, path: str) -> str:
         """The manifest path for `path`, or a ContextError that says what is available."""
+        if type(path) is str and path in self.files:
+            return path  # manifest paths are already normal and inside
         normal = posixpath.normpath(str(path).replace("\\", "/"))
         if normal.startswith("/") or normal == ".." or normal.startswith("../"):
             raise ContextError(f"{path!r} is outside the loaded context; use a path relative to its root")
@@ -200,7 +217,16 @@ class Store:
             return self._redacted[path]
         assert self.root is not None
         full = posixpath.join(self.root, path)
-        return self._cache.get(path, lambda: self._unchanged(path, _read_inside(self.root or "", full)))
+        data = self.cache.get(("bytes", path), lambda: self._unchanged(path, _read_inside(self._real_root, full)))
+        assert isinstance(data, bytes)
+        return data
+
+    def read_text(self, path: str) -> str:
+        """The file's text (undecodable bytes replaced), decoded once while the cache holds it."""
+        path = self.check(path)
+        text = self.cache.get(("text", path), lambda: self.read_bytes(path).decode("utf-8", errors="replace"))
+        assert isinstance(text, str)
+        return text
 
     def _unchanged(self, path: str, data: bytes) -> bytes:
         """`data` if it is what was indexed; chunk ranges and line numbers of an edited file would lie."""
@@ -214,9 +240,8 @@ class Store:
         return data
 
 
-def _read_inside(root: str, full: str) -> bytes:
-    """Read `full`, refusing a symlink that resolves outside `root`."""
-    real_root = os.path.realpath(root)
+def _read_inside(real_root: str, full: str) -> bytes:
+    """Read `full`, refusing a symlink that resolves outside `real_root` (the root, its symlinks resolved)."""
     real = os.path.realpath(full)
     if real != real_root and not real.startswith(real_root + os.sep):
         raise ContextError(f"{full!r} resolves outside the loaded context (symlink); refused")
@@ -258,7 +283,10 @@ def _file_at(file_list: list[File], index: int) -> File:
 
 def load_payload(payload: dict[str, Any]) -> tuple[Any, Store, list[File], list[Chunk], list[Symbol]]:
     """Turn the host's load payload into (context, store, file list, chunks, symbols)."""
-    store = Store(payload.get("root"), payload.get("text"), payload.get("redacted"))
+    cache_bytes = payload.get("cache_bytes", FILE_CACHE_BYTES)
+    if type(cache_bytes) is not int or cache_bytes < 0:
+        raise wire.WireError(f"cache_bytes must be a whole number of bytes, not {cache_bytes!r}")
+    store = Store(payload.get("root"), payload.get("text"), payload.get("redacted"), cache_bytes)
     file_list = [File(store, *record) for record in wire.rows(payload["files"], wire.FileRecord)]
     store.files.update((f.path, f) for f in file_list)
     chunks = build_chunks(store, file_list, payload["chunks"])
