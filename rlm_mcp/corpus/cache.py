@@ -20,7 +20,7 @@ from rlm_mcp.corpus.walk import FileStat
 from rlm_mcp.private_files import write_private
 
 # Bump whenever partitioning or the entry layout changes: older files are then ignored.
-CACHE_FORMAT = "rlm-corpus-4"
+CACHE_FORMAT = "rlm-corpus-5"
 # Chunk lists kept per file, one per budget; the oldest budget is dropped beyond this.
 MAX_BUDGETS = 4
 

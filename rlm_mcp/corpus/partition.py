@@ -15,6 +15,7 @@ from typing import NamedTuple
 import tree_sitter
 
 from rlm_mcp._sandbox.wire import content_sha
+from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
 from rlm_mcp.corpus.languages import MARKDOWN, detect_language, parser
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, section_cuts
@@ -29,6 +30,18 @@ _MAX_DEPTH = 200
 ChunkRow = tuple[str, int, int, int, int, str, str, int]
 # (qualified name, kind, start_line, end_line)
 SymbolRow = tuple[str, str, int, int]
+
+
+class Segment(NamedTuple):
+    """One child of a node being split, with the trivia before it: the unit that merging works on."""
+
+    start: int
+    end: int
+    main: tree_sitter.Node
+    child: int
+    """The main node's index among its parent's children."""
+    own: int
+    """Where the main node's own lines begin: past its leading comments, else ``start``."""
 
 
 class ParsedFile(NamedTuple):
@@ -61,12 +74,11 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
         root = file_parser.parse(data).root_node
         parse_error = root.has_error
         definitions = find_definitions(language, root)
-        cuts: list[int] = []
-        _split(data, root, 0, len(data), budget, cuts, 0)
+        cuts = _structure(data, root, budget)
         default_kind = MODULE
     elif language == MARKDOWN:
         definitions = markdown_headings(data)
-        cuts = section_cuts(data, definitions, budget)
+        cuts = tidy(data, section_cuts(data, definitions, budget), budget)
         default_kind = SECTION
     else:
         cuts = line_cuts(data, 0, len(data), budget)
@@ -76,54 +88,90 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols, parse_error)
 
 
+def _structure(data: bytes, root: tree_sitter.Node, budget: int) -> list[int]:
+    """Cut positions along the syntax tree, tidied so no fragment stands alone where it can join a neighbour."""
+    cuts: list[Cut] = []
+    _split(data, root, 0, len(data), budget, cuts, 0)
+    return tidy(data, cuts, budget)
+
+
 def count_lines(data: bytes) -> int:
     """Number of lines, counting a last line without a trailing newline."""
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def _cut(cuts: list[int], at: int) -> None:
-    if not cuts or at > cuts[-1]:
-        cuts.append(at)
+def _cut(cuts: list[Cut], at: int, depth: int) -> None:
+    if not cuts or at > cuts[-1][0]:
+        cuts.append((at, depth))
 
 
-def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[int], depth: int) -> None:
-    """Append cut positions inside ``[lo, hi)``, the span of ``node`` plus its leading trivia."""
+def _lines(data: bytes, lo: int, hi: int, budget: int, cuts: list[Cut]) -> None:
+    cuts.extend((at, WITHIN_LINES) for at in line_cuts(data, lo, hi, budget))
+
+
+def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[Cut], depth: int) -> None:
+    """Append cuts inside ``[lo, hi)``, the span of ``node`` plus its leading trivia, tagged with ``depth``."""
     segments = _segments(node, lo, hi)
     if not segments or depth > _MAX_DEPTH:
-        cuts.extend(line_cuts(data, lo, hi, budget))
+        _lines(data, lo, hi, budget, cuts)
         return
+    small = fragment_bytes(budget)
     group = 0  # bytes merged so far into the chunk that starts at group_start
     group_start = lo
-    for start, end, main, index in segments:
+    for segment in segments:
+        start, end, main, index = segment.start, segment.end, segment.main, segment.child
         size = end - start
         spills = bool(group) and group + size > budget
         # A body that fits alone but not after its header is split so the header joins it.
         if size <= budget and not (spills and main.child_count and _is_body(node, index, main)):
             if spills:
-                _cut(cuts, start)
-                group, group_start = 0, start
+                # Siblings sharing lines (list items, arguments) are cut where the line starts, if that fits.
+                line_start = data.rfind(b"\n", group_start, start) + 1
+                group_start = line_start if line_start > group_start and end - line_start <= budget else start
+                _cut(cuts, group_start, depth)
+                group = start - group_start
             group += size
             continue
-        # A header (``class Foo:``, decorators, ``fn f()``) rides along into its body's first chunk.
-        carry = bool(group) and _is_body(node, index, main)
+        # A header (``class Foo:``, decorators, ``fn f()``, ``describe('x', ``) rides into the first chunk.
+        carry = bool(group) and (group < small or _is_body(node, index, main))
         if group and not carry:
-            _cut(cuts, start)
+            _cut(cuts, start, depth)
         begin = group_start if carry else start
+        own = segment.own
+        if not carry and own > begin:
+            # Leading comments are cut by lines, apart from the node, keeping what fits of their end with it.
+            if end - own <= budget:
+                own = _next_line_start(data, max(begin, end - budget), own)
+            _lines(data, begin, own, budget, cuts)
+            _cut(cuts, own, depth + 1)
+            begin = own
+            if end - own <= budget:
+                group, group_start = end - own, own
+                continue
         if main.child_count:
             _split(data, main, begin, end, budget, cuts, depth + 1)
         else:
-            cuts.extend(line_cuts(data, begin, end, budget))
-        _cut(cuts, end)
+            _lines(data, begin, end, budget, cuts)
+        _cut(cuts, end, depth)
         group, group_start = 0, end
 
 
-def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, tree_sitter.Node, int]]:
-    """Tile ``[lo, hi)`` into one segment per child: (start, end, main node, its child index).
+def _next_line_start(data: bytes, at: int, limit: int) -> int:
+    """The first line start at or after ``at``, or ``limit`` when none comes before it."""
+    if data[at - 1] == 0x0A:
+        return at
+    newline = data.find(b"\n", at, limit)
+    return limit if newline < 0 else newline + 1
+
+
+def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[Segment]:
+    """Tile ``[lo, hi)`` into one segment per child.
 
     Leading comments join the node after them, a comment on the line where the previous node
     ends joins that node, and segments start at the beginning of a line when they can.
     """
     starts: list[int] = []
+    owns: list[int] = []
     mains: list[tree_sitter.Node] = []
     indexes: list[int] = []
     awaiting_main = False  # the last unit so far holds only leading comments
@@ -137,19 +185,24 @@ def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[tuple[int, int, 
             pass  # a trailing comment stays in the unit of the node it follows
         elif awaiting_main:
             mains[-1], indexes[-1] = child, index
+            line_start = child.start_byte - child.start_point[1]
+            owns[-1] = line_start if line_start >= previous_end else starts[-1]
             awaiting_main = is_comment
         else:
             line_start = child.start_byte - child.start_point[1]
             starts.append(line_start if line_start >= previous_end else child.start_byte)
+            owns.append(starts[-1])
             mains.append(child)
             indexes.append(index)
             awaiting_main = is_comment
         previous_end, previous_row = child.end_byte, child.end_point[0]
     if not starts:
         return []
+    if owns[0] == starts[0]:
+        owns[0] = lo
     starts[0] = lo
     ends = [*starts[1:], hi]
-    return list(zip(starts, ends, mains, indexes, strict=True))
+    return [Segment(*fields) for fields in zip(starts, ends, mains, indexes, owns, strict=True)]
 
 
 def _is_body(parent: tree_sitter.Node, index: int, child: tree_sitter.Node) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes
 from rlm_mcp.corpus.symbols import Definition
 
 SECTION = "section"
@@ -80,20 +81,29 @@ def _close(headings: list[Definition], index: int, end_byte: int, end_line: int)
     headings[index] = headings[index]._replace(end_byte=end_byte, end_line=max(end_line, headings[index].start_line))
 
 
-def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[int]:
-    """Cut Markdown at headings, merging small neighbouring sections up to ``budget`` bytes."""
-    starts = [0] + [heading.start_byte for heading in headings if heading.start_byte > 0] + [len(data)]
-    cuts: list[int] = []
-    group = 0
-    for start, end in itertools.pairwise(starts):
-        size = end - start
-        if group and group + size > budget:
-            cuts.append(start)
-            group = 0
-        if size > budget:
-            cuts.extend(line_cuts(data, start, end, budget))
-            cuts.append(end)
-            group = 0
-        else:
-            group += size
+def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[Cut]:
+    """Cut Markdown at headings, merging small neighbouring sections up to ``budget`` bytes.
+
+    A cut before a heading is as deep as the heading is nested; a small run of sections before
+    an oversized one rides into its first line window, so a lone heading is not a chunk.
+    """
+    depths: list[int] = []
+    for heading in headings:
+        depths.append(depths[heading.parent] + 1 if heading.parent >= 0 else 0)
+    bounds = [(0, 0), *((h.start_byte, depth) for h, depth in zip(headings, depths, strict=True) if h.start_byte > 0)]
+    bounds.append((len(data), 0))
+    small = fragment_bytes(budget)
+    cuts: list[Cut] = []
+    group_start = 0
+    for (start, depth), (end, next_depth) in itertools.pairwise(bounds):
+        if end - start > budget:
+            if start - group_start >= small:
+                cuts.append((start, depth))
+                group_start = start
+            cuts.extend((at, WITHIN_LINES) for at in line_cuts(data, group_start, end, budget))
+            cuts.append((end, next_depth))
+            group_start = end
+        elif end - group_start > budget:
+            cuts.append((start, depth))
+            group_start = start
     return cuts
