@@ -26,10 +26,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    """Build the sandbox image: progress on stderr, the tag and id on stdout."""
     from rlm_mcp.backends.image import build_image
 
-    image_id = build_image(args.tag, args.base_image, log=lambda line: print(line, file=sys.stderr))
-    print(f"built {args.tag} ({image_id[:19]})")
+    settings = Settings.from_args(args)
+    image_id = build_image(settings.image, settings.base_image, log=lambda line: print(line, file=sys.stderr))
+    print(f"built {settings.image} ({image_id[:19]})")
     return 0
 
 
@@ -37,7 +39,7 @@ def _doctor(args: argparse.Namespace) -> int:
     """Say which backend `serve` would use here, how isolated it is, and where sub-calls and files go."""
     from rlm_mcp.doctor import report
 
-    lines, status = report(Settings.from_args(args))
+    lines, status = report(Settings.from_args(args), fix=args.fix)
     print("\n".join(lines))
     return status
 
@@ -61,6 +63,19 @@ def _bench(args: argparse.Namespace) -> int:
     """Run the benchmark suite: the main of `python -m bench`, which the wheel carries as rlm_mcp._bench."""
     suite = importlib.import_module("rlm_mcp._bench.__main__")  # by name: its code is checked on its own, not here
     return int(suite.main(args.bench_args, prog="rlm-mcp bench"))
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML page of a trajectory (the newest with --latest) and print where it went."""
+    from rlm_mcp import report
+    from rlm_mcp.ask import trajectory
+
+    if (args.trajectory is None) == (not args.latest):
+        raise RLMError("name one trajectory: pass a .jsonl file or --latest (the newest in the trajectory folder)")
+    source = args.trajectory or report.newest(trajectory.folder(Settings.from_args(args)))
+    target = args.output or source.with_suffix(".html")
+    print(report.write(target, report.trajectory_page(report.read(source))))
+    return 0
 
 
 def _setup(args: argparse.Namespace) -> int:
@@ -107,14 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     build = sandbox_commands.add_parser("build", help="build the recommended sandbox image")
-    build.add_argument("--tag", default=Settings.image, help=f"image tag (default {Settings.image})")
-    build.add_argument("--base-image", default="python:3.12-slim", help="any image with python3 >= 3.10")
+    build.add_argument("--tag", dest="image", help=f"image tag [env RLM_IMAGE; default {Settings.image}]")
+    build.add_argument(
+        "--base-image",
+        dest="base_image",
+        help="any image with python3 >= 3.10; a local one needs no registry "
+        f"[env RLM_BASE_IMAGE; default {Settings.base_image}]",
+    )
     build.set_defaults(run=_build)
 
     doctor = commands.add_parser(
         "doctor",
-        help="show which sandbox would be used and how isolated; exit 1 if not isolated, 2 if it cannot start",
+        help="show which sandbox would be used, how isolated, and what is wrong; exit 0 if all is well, "
+        "1 if something needs fixing (not isolated, image not built, a key unset), 2 if sessions cannot start",
     )
+    doctor.add_argument("--fix", action="store_true", help="build the sandbox image first if the engine lacks it")
     Settings.add_arguments(doctor)
     doctor.set_defaults(run=_doctor)
 
@@ -150,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     Settings.add_arguments(setup)
     setup.set_defaults(run=_setup)
+
+    report = commands.add_parser(
+        "report",
+        help="write a trajectory as one self-contained HTML page: timeline, code, output, sub-calls, budgets",
+    )
+    report.add_argument("trajectory", nargs="?", type=Path, help="a trajectory .jsonl file")
+    report.add_argument("--latest", action="store_true", help="the newest trajectory in <cache-dir>/trajectories")
+    report.add_argument("-o", "--output", type=Path, help="the HTML file (default: the trajectory's name, .html)")
+    Settings.add_arguments(report)
+    report.set_defaults(run=_report)
 
     # Every argument goes to the suite's own parser ("+" prefix: no "--flag" is an option here), so
     # `rlm-mcp bench` and `python -m bench` take one set of flags and other commands never import the suite.

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import math
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +21,16 @@ from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.screen import DEFAULT_SECRET_PATTERNS
 from rlm_mcp.errors import ConfigError
 from rlm_mcp.llm.config import BrokerConfig
+from rlm_mcp.sizes import parse_size
 
 BackendName = Literal["auto", "docker", "local"]
 HARD_MAX_OUTPUT_CHARS = 100_000
 """No per-call override may raise a tool result above this (Claude Code cuts at 25k tokens)."""
 
 
-def _setting(default: Any, env: str, help: str) -> Any:
-    return field(default=default, metadata={"env": env, "help": help})
+def _setting(default: Any, env: str, help: str, *, zero_ok: bool = False, size: bool = False) -> Any:
+    """A field of Settings. Numbers must be positive unless `zero_ok`; a `size` is a string such as 512m."""
+    return field(default=default, metadata={"env": env, "help": help, "zero_ok": zero_ok, "size": size})
 
 
 def _default_cache_dir() -> str:
@@ -45,10 +50,21 @@ class Settings:
     image: str = _setting(
         "rlm-mcp-sandbox:latest", "RLM_IMAGE", "Docker image for sandboxes; any image with python3 works"
     )
-    memory: str = _setting("2g", "RLM_MEMORY", "memory limit of one sandbox (docker syntax: 512m, 2g)")
+    base_image: str = _setting(
+        "python:3.12-slim",
+        "RLM_BASE_IMAGE",
+        "image the sandbox image is built FROM when it is missing (any with python3 >= 3.10; local ones need no pull)",
+    )
+    memory: str = _setting("2g", "RLM_MEMORY", "memory limit of one sandbox (docker syntax: 512m, 2g)", size=True)
     cpus: float = _setting(2.0, "RLM_CPUS", "CPU limit of one sandbox, in cores")
     pids: int = _setting(256, "RLM_PIDS", "process/thread limit of one sandbox")
-    scratch: str = _setting("256m", "RLM_SCRATCH", "size of the sandbox's writable /tmp (tmpfs)")
+    scratch: str = _setting("256m", "RLM_SCRATCH", "size of the sandbox's writable /tmp (tmpfs)", size=True)
+    text_cache: str = _setting(
+        "256m",
+        "RLM_TEXT_CACHE",
+        "file bytes and decoded texts one sandbox keeps for reuse, least recently used out first (within RLM_MEMORY)",
+        size=True,
+    )
     runtime: str | None = _setting(
         None, "RLM_RUNTIME", "OCI runtime of sandbox containers, e.g. runsc (gVisor) if the engine has it"
     )
@@ -57,7 +73,10 @@ class Settings:
         60.0, "RLM_REQUEST_TIMEOUT", "seconds the sandbox gets to answer any other request (load, vars, render)"
     )
     interrupt_grace_s: float = _setting(
-        3.0, "RLM_INTERRUPT_GRACE", "seconds an interrupted exec gets to stop before the sandbox is restarted"
+        3.0,
+        "RLM_INTERRUPT_GRACE",
+        "seconds an interrupted exec gets to stop before the sandbox is restarted",
+        zero_ok=True,
     )
     start_timeout_s: float = _setting(30.0, "RLM_START_TIMEOUT", "seconds a new sandbox gets to report ready")
     max_sessions: int = _setting(
@@ -116,29 +135,43 @@ class Settings:
     llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
     llm_max_batch: int = _setting(100_000, "RLM_LLM_MAX_BATCH", "most prompts in one llm_batch or rlm_query")
     llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
-    llm_retries: int = _setting(4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors")
-    llm_start_interval_s: float = _setting(
-        0.004, "RLM_LLM_START_INTERVAL", "minimum gap between sub-call starts (stops a burst from stalling)"
+    llm_retries: int = _setting(
+        4, "RLM_LLM_RETRIES", "retries on 429, 5xx, timeouts and connection errors", zero_ok=True
     )
-    llm_backoff_base_s: float = _setting(0.5, "RLM_LLM_BACKOFF_BASE", "first retry waits about this long, doubling")
-    llm_backoff_max_s: float = _setting(30.0, "RLM_LLM_BACKOFF_MAX", "longest wait between retries (caps Retry-After)")
+    llm_start_interval_s: float = _setting(
+        0.004,
+        "RLM_LLM_START_INTERVAL",
+        "minimum gap between sub-call starts through litellm (stops a burst from stalling)",
+        zero_ok=True,
+    )
+    llm_backoff_base_s: float = _setting(
+        0.5, "RLM_LLM_BACKOFF_BASE", "first retry waits about this long, doubling", zero_ok=True
+    )
+    llm_backoff_max_s: float = _setting(
+        30.0, "RLM_LLM_BACKOFF_MAX", "longest wait between retries (caps Retry-After)", zero_ok=True
+    )
     sampling_max_tokens: int = _setting(4096, "RLM_SAMPLING_MAX_TOKENS", "max_tokens of MCP sampling requests")
-    max_calls: int | None = _setting(None, "RLM_MAX_CALLS", "sub-calls per session (unlimited if unset)")
-    max_tokens: int | None = _setting(None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)")
-    max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD")
+    max_calls: int | None = _setting(None, "RLM_MAX_CALLS", "sub-calls per session (unlimited if unset)", zero_ok=True)
+    max_tokens: int | None = _setting(
+        None, "RLM_MAX_TOKENS", "sub-call tokens per session (unlimited if unset)", zero_ok=True
+    )
+    max_cost_usd: float | None = _setting(None, "RLM_MAX_COST_USD", "sub-call spend per session in USD", zero_ok=True)
     llm_cache: bool = _setting(True, "RLM_LLM_CACHE", "answer repeated deterministic sub-calls from the disk cache")
     llm_cache_max_mb: int = _setting(
-        512, "RLM_LLM_CACHE_MAX_MB", "past this size the sub-call cache drops its oldest answers"
+        512, "RLM_LLM_CACHE_MAX_MB", "past this size the sub-call cache drops its oldest answers", zero_ok=True
     )
     # -- rlm_ask: the server runs the RLM loop
     root_model: str | None = _setting(None, "RLM_ROOT_MODEL", "litellm model that drives rlm_ask (default: --model)")
     ask_max_iterations: int = _setting(12, "RLM_ASK_MAX_ITERATIONS", "root turns (code runs) of one rlm_ask")
     ask_max_seconds: float = _setting(600.0, "RLM_ASK_MAX_SECONDS", "wall time of one rlm_ask, in seconds")
     ask_max_tokens: int | None = _setting(
-        None, "RLM_ASK_MAX_TOKENS", "root + sub-call tokens of one rlm_ask (unlimited if unset)"
+        None, "RLM_ASK_MAX_TOKENS", "root + sub-call tokens of one rlm_ask (unlimited if unset)", zero_ok=True
     )
     ask_max_cost_usd: float | None = _setting(
-        None, "RLM_ASK_MAX_COST_USD", "root + sub-call spend of one rlm_ask in USD (unlimited if unset)"
+        None,
+        "RLM_ASK_MAX_COST_USD",
+        "root + sub-call spend of one rlm_ask in USD (unlimited if unset)",
+        zero_ok=True,
     )
     ask_output_chars: int = _setting(6000, "RLM_ASK_OUTPUT_CHARS", "cap on each code output the root model reads")
     trajectory_dir: str | None = _setting(
@@ -165,23 +198,21 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.backend not in get_args(BackendName):
-            raise ConfigError(f"backend must be one of auto, docker, local; got {self.backend!r} (RLM_BACKEND)")
-        if self.max_sessions < 1:
-            raise ConfigError(f"max_sessions must be at least 1; got {self.max_sessions} (RLM_MAX_SESSIONS)")
-        if not 0 < self.max_output_chars <= HARD_MAX_OUTPUT_CHARS:
-            raise ConfigError(f"max_output_chars must be in 1..{HARD_MAX_OUTPUT_CHARS} (RLM_MAX_OUTPUT_CHARS)")
+        """Refuse a value no part of rlm-mcp could use, naming its flag and variable (ConfigError)."""
+        for spec in dataclasses.fields(self):
+            problem = _problem(spec, getattr(self, spec.name))
+            if problem:
+                raise ConfigError(f"{_names_of(spec)}: {getattr(self, spec.name)!r} is not valid: {problem}")
+        if self.max_output_chars > HARD_MAX_OUTPUT_CHARS:
+            raise ConfigError(f"{_names_of_field('max_output_chars')}: at most {HARD_MAX_OUTPUT_CHARS}")
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """One --flag per setting, documented with its env var and default."""
         for spec in dataclasses.fields(cls):
-            flag = "--" + spec.name.replace("_", "-")
-            kind = _base_type(spec)
             parser.add_argument(
-                flag,
+                _flag(spec),
                 dest=spec.name,
-                type=kind if kind is not bool else _parse_bool,
                 default=None,
                 metavar=spec.name.upper(),
                 help=f"{spec.metadata['help']} [env {spec.metadata['env']}; default {_shown_default(spec)}]",
@@ -189,8 +220,14 @@ class Settings:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
-        names = {spec.name for spec in dataclasses.fields(cls)}
-        return cls.from_env(environ, **{k: v for k, v in vars(args).items() if k in names})
+        """Settings from parsed flags (raw strings, parsed here like their variables) over RLM_* variables."""
+        given = vars(args)
+        flags = {
+            spec.name: _coerce(spec, value) if isinstance(value, str) else value
+            for spec in dataclasses.fields(cls)
+            if (value := given.get(spec.name)) is not None
+        }
+        return cls.from_env(environ, **flags)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -240,6 +277,12 @@ class Settings:
         )
 
 
+def variables_set(names: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Which of the environment variables `names` are set, for reports that name a key without reading it out."""
+    environ = os.environ if environ is None else environ
+    return [name for name in names if environ.get(name)]
+
+
 def _names(listed: str | None) -> list[str]:
     """The names in a comma-separated setting, without blanks."""
     return [name.strip() for name in (listed or "").split(",") if name.strip()]
@@ -251,12 +294,57 @@ def _shown_default(spec: dataclasses.Field[Any]) -> str:
     return "unset" if spec.default is None else str(spec.default)
 
 
+def _flag(spec: dataclasses.Field[Any]) -> str:
+    return "--" + spec.name.replace("_", "-")
+
+
+def _names_of(spec: dataclasses.Field[Any]) -> str:
+    """How the user sets `spec`: its flag and its variable."""
+    return f"{_flag(spec)} / {spec.metadata['env']}"
+
+
+def _names_of_field(name: str) -> str:
+    return _names_of(next(spec for spec in dataclasses.fields(Settings) if spec.name == name))
+
+
+@functools.cache
+def _annotations() -> dict[str, Any]:
+    return typing.get_type_hints(Settings)
+
+
 def _base_type(spec: dataclasses.Field[Any]) -> type:
-    annotation = str(spec.type)
-    for kind in (bool, int, float):
-        if annotation.startswith(kind.__name__):
-            return kind
-    return str
+    """bool, int, float or str: the type of a setting, whether or not it may be unset."""
+    annotation = _annotations()[spec.name]
+    kinds = [kind for kind in (get_args(annotation) or (annotation,)) if kind is not type(None)]
+    return next((kind for kind in (bool, int, float) if kind in kinds), str)
+
+
+def _choices(spec: dataclasses.Field[Any]) -> tuple[str, ...]:
+    """The values a Literal-typed setting may take; () for any other setting."""
+    annotation = _annotations()[spec.name]
+    return tuple(get_args(annotation)) if typing.get_origin(annotation) is Literal else ()
+
+
+def _problem(spec: dataclasses.Field[Any], value: Any) -> str | None:
+    """What is wrong with `value` for `spec`, or None when it is usable."""
+    choices = _choices(spec)
+    if value is None:
+        return None
+    if choices:
+        return None if value in choices else f"use one of {', '.join(choices)}"
+    if spec.metadata.get("size"):
+        try:
+            parse_size(str(value))
+        except ConfigError:
+            return "write a size such as 512m or 2g"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value):
+        return "use a finite number"
+    if spec.metadata.get("zero_ok"):
+        return None if value >= 0 else "use 0 or more"
+    return None if value > 0 else "use a number above 0"
 
 
 def _parse_bool(raw: str) -> bool:
@@ -268,11 +356,13 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(f"not a boolean: {raw!r}")
 
 
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number"}
+
+
 def _coerce(spec: dataclasses.Field[Any], raw: str) -> Any:
+    """A flag's or variable's text as the setting's type; ConfigError naming both when it is not one."""
     kind = _base_type(spec)
     try:
         return _parse_bool(raw) if kind is bool else kind(raw)
     except ValueError:
-        raise ConfigError(
-            f"{spec.metadata['env']}={raw!r} is not a valid {kind.__name__}: {spec.metadata['help']}"
-        ) from None
+        raise ConfigError(f"{_names_of(spec)}: {raw!r} is not {_KIND_NAMES[kind]} ({spec.metadata['help']})") from None

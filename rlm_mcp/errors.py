@@ -23,6 +23,10 @@ class SandboxUnavailable(SandboxError):
     """The requested backend cannot run here (no Docker engine, missing image, ...)."""
 
 
+class EngineUnreachable(SandboxUnavailable):
+    """No Docker engine answers at all: the one case where `--backend auto` runs sandboxes locally."""
+
+
 class SandboxRestarted(SandboxError):
     """The sandbox process died or had to be killed; its variables are gone."""
 

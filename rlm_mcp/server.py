@@ -22,6 +22,7 @@ from pydantic import Field
 
 from rlm_mcp import __version__, render, sampling
 from rlm_mcp.ask import AskLimits, run_ask, trajectory
+from rlm_mcp.backends import isolation_note
 from rlm_mcp.config import Settings
 from rlm_mcp.doctor import startup_line
 from rlm_mcp.errors import RLMError
@@ -161,13 +162,13 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
     async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:
         async with running_sessions(settings, private=http is not None) as sessions:
             url = http.url if http else None
-            log.info("%s", startup_line(settings, sessions.backend.name, sessions.backend_notice, url))
+            log.info("%s", startup_line(settings, sessions.backend, sessions.backend_notice, url))
             yield sessions
 
     server: MCPServer[Sessions] = MCPServer(
         "rlm-mcp",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + isolation_note(settings),
         lifespan=lifespan,
         token_verifier=http.verifier if http else None,
         auth=http.auth if http else None,

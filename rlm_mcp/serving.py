@@ -6,9 +6,11 @@ exits; a signal stops it within seconds even while the client keeps stdin open, 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +20,7 @@ import anyio
 import uvicorn
 
 from rlm_mcp.config import Settings
+from rlm_mcp.errors import ConfigError
 from rlm_mcp.hosts import is_loopback
 from rlm_mcp.http_auth import HttpAccess, http_access, token_path
 from rlm_mcp.server import build_server
@@ -31,8 +34,9 @@ def run_server(settings: Settings, transport: str = "stdio", host: str = "127.0.
     """Serve until the client goes away or SIGTERM/SIGINT arrives; sandboxes are stopped either way."""
     if transport == "http":
         access = http_access(settings, host, port)
+        listener = _listen(host, port)
         _announce(settings, access, host)
-        anyio.run(_serve_http, settings, access, host, port)
+        anyio.run(_serve_http, settings, access, host, port, listener)
     else:
         anyio.run(_serve_stdio, settings)
 
@@ -51,7 +55,21 @@ async def _serve_stdio(settings: Settings) -> None:
             tasks.cancel_scope.cancel()
 
 
-async def _serve_http(settings: Settings, access: HttpAccess, host: str, port: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """The HTTP port, bound before anything is announced: taken or forbidden, it is one line, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host or 'every address'} is in use (another rlm-mcp serve?): "
+                f"pick a free one with --port, or stop what listens there (`ss -ltnp 'sport = :{port}'` names it)"
+            ) from None
+        raise ConfigError(f"cannot listen on {host or 'every address'} port {port}: {exc.strerror or exc}") from None
+
+
+async def _serve_http(settings: Settings, access: HttpAccess, host: str, port: int, listener: socket.socket) -> None:
     server = build_server(settings, access)
     app = server.streamable_http_app(transport_security=access.security, host=host)
     web = uvicorn.Server(
@@ -65,7 +83,7 @@ async def _serve_http(settings: Settings, access: HttpAccess, host: str, port: i
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_on_signal, signals, stop)
-            await web.serve()
+            await web.serve(sockets=[listener])
             tasks.cancel_scope.cancel()
 
 

@@ -22,11 +22,11 @@ def test_a_flag_wins_over_its_variable_which_wins_over_the_default() -> None:
 @pytest.mark.parametrize(
     ("environ", "named"),
     [
-        ({"RLM_PIDS": "many"}, "RLM_PIDS='many' is not a valid int"),
-        ({"RLM_LLM_CACHE": "maybe"}, "RLM_LLM_CACHE='maybe' is not a valid bool"),
-        ({"RLM_BACKEND": "vm"}, "(RLM_BACKEND)"),
-        ({"RLM_MAX_SESSIONS": "0"}, "(RLM_MAX_SESSIONS)"),
-        ({"RLM_MAX_OUTPUT_CHARS": "1000000"}, "(RLM_MAX_OUTPUT_CHARS)"),
+        ({"RLM_PIDS": "many"}, "--pids / RLM_PIDS: 'many' is not a whole number"),
+        ({"RLM_LLM_CACHE": "maybe"}, "--llm-cache / RLM_LLM_CACHE: 'maybe' is not true or false"),
+        ({"RLM_BACKEND": "vm"}, "--backend / RLM_BACKEND: 'vm'"),
+        ({"RLM_MAX_SESSIONS": "0"}, "--max-sessions / RLM_MAX_SESSIONS: 0"),
+        ({"RLM_MAX_OUTPUT_CHARS": "1000000"}, "--max-output-chars / RLM_MAX_OUTPUT_CHARS"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(environ: dict[str, str], named: str) -> None:

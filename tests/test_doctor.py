@@ -67,11 +67,13 @@ def test_doctor_fails_when_sessions_would_not_be_isolated(tmp_path: Path) -> Non
     assert "verdict: NOT ISOLATED" in report.splitlines()[-1] and "rlm-mcp sandbox build" in report
 
 
-def test_doctor_fails_when_auto_falls_back_to_local(tmp_path: Path) -> None:
-    """`auto` without a usable image runs locally: the notice says why, and the exit status says not isolated."""
-    report = doctor(tmp_path, "--backend", "auto", "--image", "rlm-mcp-missing:none", status=1)
-    assert "backend: local" in report and "notice: Docker is not usable" in report
-    assert "verdict: NOT ISOLATED" in report
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_ready")
+def test_doctor_with_auto_keeps_isolation_when_the_engine_lacks_the_image(tmp_path: Path) -> None:
+    """`auto` with an engine that answers but lacks a user's image does not run locally: exit 2, how to get it."""
+    report = doctor(tmp_path, "--backend", "auto", "--image", "rlm-mcp-missing:none", status=2)
+    assert "backend: local" not in report and "docker pull rlm-mcp-missing:none" in report
+    assert "verdict: sessions cannot start" in report
 
 
 def test_doctor_says_where_trajectories_go_or_that_they_are_off(tmp_path: Path) -> None:

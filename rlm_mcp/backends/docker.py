@@ -10,9 +10,11 @@ thread-safe, so each sandbox has its own client, called through a dedicated thre
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import threading
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -20,10 +22,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 from anyio.abc import ByteStream, SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
+from rlm_mcp.backends.engine import engine_client
+from rlm_mcp.backends.image import build_image, is_ours
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 from rlm_mcp.runtime import ENTRY_POINT, runtime_dir
@@ -170,7 +176,12 @@ class DockerBackend(Backend):
         self._client = client
         self._owner = owner_identity()
         self.image_id = ""
-        """The id of the sandbox image, once connect() has found it."""
+        """The id of the sandbox image, once connect() has found it (or its build has made it)."""
+        self.building = False
+        """True while the missing image is being built; launch() waits for the build."""
+        self.build_failed = False
+        self._image_ready = anyio.Event()
+        self._image_problem: str | None = None
         kernels: dict[str | None, str] = {
             None: "the engine's default runtime: shares the host kernel",
             GVISOR: "gVisor (runsc): a user-space kernel between sandbox code and the host's",
@@ -183,30 +194,87 @@ class DockerBackend(Backend):
         )
 
     @classmethod
-    async def connect(cls, settings: Settings) -> DockerBackend:
-        """Reach the engine, check the image, and remove containers left by dead servers."""
-        client = await _blocking(_client_or_explain)
+    async def connect(cls, settings: Settings, build: bool = True) -> DockerBackend:
+        """Reach the engine, check the runtime and the image, and remove containers left by dead servers.
+
+        Our own image (rlm-mcp-sandbox:*) missing is built in the background when `build`, so the
+        caller (an MCP handshake) need not wait; without `build`, launch() says how to build it.
+        """
+        client = await _blocking(engine_client)
         backend = cls(settings, client)
         try:
-            await backend._check_image()
             await backend._check_runtime()
+            await backend._check_image(build)
             await backend.remove_orphans()
         except BaseException:
             await backend.aclose()
             raise
         return backend
 
-    async def _check_image(self) -> None:
+    async def _check_image(self, build: bool) -> None:
         import docker.errors
 
+        settings = self._settings
         try:
-            image = await _blocking(self._client.images.get, self._settings.image)
+            image = await _blocking(self._client.images.get, settings.image)
         except docker.errors.ImageNotFound:
-            raise SandboxUnavailable(
-                f"Docker image {self._settings.image!r} is not on this engine. Build the recommended one with "
-                "`rlm-mcp sandbox build`, or point --image / RLM_IMAGE at any local image that has python3."
-            ) from None
+            if not is_ours(settings.image):
+                raise SandboxUnavailable(
+                    f"Docker image {settings.image!r} is not on this engine. Pull it (`docker pull {settings.image}`), "
+                    f"build ours under that name (`rlm-mcp sandbox build --tag {settings.image}`), or unset --image / "
+                    "RLM_IMAGE for the recommended image, which rlm-mcp builds by itself."
+                ) from None
+            if build:
+                self._start_build()
+            else:
+                self._image_problem = (
+                    f"the sandbox image {settings.image} is not built yet: `rlm-mcp serve` builds it on first start "
+                    f"FROM {settings.base_image} (--base-image / RLM_BASE_IMAGE), or build it now with "
+                    f"`rlm-mcp doctor --fix` or `rlm-mcp sandbox build --tag {settings.image}`"
+                )
+                self._image_ready.set()
+            return
         self.image_id = str(image.id)
+        self._image_ready.set()
+
+    async def image_ready(self) -> str | None:
+        """Once the image is there or its build is over: None, or why sandboxes cannot start (not built, failed)."""
+        await self._image_ready.wait()
+        return self._image_problem
+
+    def _start_build(self) -> None:
+        """Build our missing image in a daemon thread (an exit mid-build must not wait for it); progress to the log."""
+        settings = self._settings
+        token = anyio.lowlevel.current_token()
+        self.building = True
+        log.info(
+            "building the sandbox image %s FROM %s; sandboxes start once it is built",
+            settings.image,
+            settings.base_image,
+        )
+
+        def build() -> None:
+            image_id, problem = "", None
+            try:
+                image_id = build_image(
+                    settings.image, settings.base_image, log=lambda line: log.info("image: %s", line)
+                )
+            except SandboxUnavailable as exc:
+                problem = str(exc)
+            except Exception as exc:  # a thread of its own: nothing above would ever see this
+                problem = f"building {settings.image} failed: {exc!r}. `rlm-mcp sandbox build` shows the whole error."
+            with contextlib.suppress(RuntimeError):  # the server's event loop has ended meanwhile
+                anyio.from_thread.run_sync(self._built, image_id, problem, token=token)
+
+        threading.Thread(target=build, name="rlm-mcp image build", daemon=True).start()
+
+    def _built(self, image_id: str, problem: str | None) -> None:
+        self.image_id, self._image_problem, self.building, self.build_failed = image_id, problem, False, bool(problem)
+        if problem:
+            log.error("%s", problem)
+        else:
+            log.info("built the sandbox image %s (%s)", self._settings.image, image_id[:19])
+        self._image_ready.set()
 
     async def runtimes(self) -> tuple[list[str], str]:
         """The OCI runtimes the engine offers, and its default one."""
@@ -245,6 +313,9 @@ class DockerBackend(Backend):
         return removed
 
     async def launch(self, spec: LaunchSpec) -> SandboxProcess:
+        problem = await self.image_ready()
+        if problem:
+            raise SandboxUnavailable(problem)
         with anyio.CancelScope(shield=True):  # a cancelled caller must not drop a started container
             container, attach, raw_socket = await _blocking(self._create_and_start, spec)
             stream = await SocketStream.from_socket(raw_socket)
@@ -335,21 +406,3 @@ def _close_attach(attach: Any) -> None:
     """Close the SDK's attach wrapper and the raw socket under it (closing the wrapper alone leaves it open)."""
     getattr(attach, "_sock", attach).close()
     attach.close()
-
-
-def _client_or_explain() -> Any:
-    import docker
-    import docker.errors
-
-    client = None
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as exc:
-        if client is not None:
-            client.close()
-        raise SandboxUnavailable(
-            f"no Docker engine answers ({exc}). Start Docker (or set DOCKER_HOST), or run with "
-            "--backend local (not isolated)."
-        ) from None
-    return client

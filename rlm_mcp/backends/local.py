@@ -78,14 +78,14 @@ class LocalBackend(Backend):
     """Runs sandboxes as subprocesses of this server, with the same runtime as Docker."""
 
     name = "local"
-    isolation = (
-        "NONE: local subprocess with the server's user rights, file system and network "
-        "(no API keys in its environment, no capabilities; memory-limited)"
-    )
 
-    def __init__(self, settings: Settings, tasks: TaskGroup) -> None:
+    def __init__(self, settings: Settings, tasks: TaskGroup, reason: str = "--backend local") -> None:
         self._memory_bytes = parse_size(settings.memory)
         self._tasks = tasks
+        self.isolation = (
+            f"NONE, NOT isolated ({reason}): local subprocess with the server's user rights, file system and "
+            "network (no API keys in its environment, no capabilities; memory-limited)"
+        )
 
     async def launch(self, spec: LaunchSpec) -> SandboxProcess:
         scratch = Path(tempfile.mkdtemp(prefix=f"rlm-{spec.session}-"))
