@@ -144,7 +144,7 @@ async def complete(target: Endpoint, messages: Sequence[Message]) -> Reply:
         raise _status_error(target, status, raw, response_headers)
     try:
         return _reply(target, json.loads(raw))
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise load_litellm().InternalServerError(
             message=f"Invalid response object from the endpoint ({type(exc).__name__}: {str(exc)[:200]})",
             llm_provider=target.provider,
@@ -178,7 +178,7 @@ def _too_large(target: Endpoint, size: int) -> str:
 
 
 def _reply(target: Endpoint, data: Any) -> Reply:
-    """The answer's text, token counts and price; TypeError, KeyError or IndexError for a malformed one."""
+    """The answer's text, token counts and price; TypeError, KeyError, IndexError... for a malformed one."""
     message = data["choices"][0]["message"]
     content = message.get("content")
     if content is not None and type(content) is not str:

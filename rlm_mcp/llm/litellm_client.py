@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from rlm_mcp.hosts import is_loopback
+from rlm_mcp.llm import http_pool
 from rlm_mcp.llm.results import Message, Reply
 
 _KEYLESS_PROVIDERS = ("openai/", "hosted_vllm/")
@@ -91,12 +92,13 @@ async def complete(
 
 
 async def close_clients() -> None:
-    """Close the HTTP clients litellm cached for the running event loop, before that loop ends.
+    """Close the HTTP clients litellm and the direct path cached for the running event loop, before it ends.
 
-    litellm keeps one client per event loop for the life of the process. A server has one loop and
+    Both keep one client per event loop for the life of the process. A server has one loop and
     never needs this; code that runs a loop per call (ask(), tests) must, or the dead loop's
     sockets are left to the garbage collector.
     """
+    await http_pool.close_session()
     if _imported():
         from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
 
