@@ -20,7 +20,7 @@ from typing import Any
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 
-from . import corpus, exec_latency, fanout, memory
+from . import chunks, corpus, exec_latency, fanout, memory
 from .reference import compare
 from .reference.environment import default_base_image
 
@@ -31,7 +31,7 @@ README = ROOT / "README.md"
 IN_CHECKOUT = (ROOT / "pyproject.toml").is_file()
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
-SECTIONS = ("exec", "corpus", "fanout", "memory", "reference")
+SECTIONS = ("exec", "corpus", "chunks", "fanout", "memory", "reference")
 Row = tuple[str, str, str]
 
 
@@ -41,6 +41,8 @@ def _run_section(name: str, quick: bool, base_image: str, image: str) -> dict[st
         return exec_latency.run(quick, image)
     if name == "corpus":
         return corpus.run(quick)
+    if name == "chunks":
+        return chunks.run(quick)
     if name == "fanout":
         return fanout.run(quick)
     if name == "memory":
@@ -182,9 +184,32 @@ def _reference_rows(figures: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _chunks_rows(figures: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for name, repository in figures["repositories"].items():
+        compared = repository.get("compared")
+        ours = compared["ours"] if compared else repository["all"]
+        languages = ", ".join(compared["languages"] if compared else repository["languages"])
+        value = f"ours {ours['under_100']:,} of {ours['chunks']:,} ({ours['under_100_share']:.1%})"
+        versus = f"median {ours['median_bytes']:.0f} B, {ours['over_budget']} over budget, {ours['bytes_lost']} B lost"
+        if compared:
+            theirs = compared["astchunk"]
+            value += f" · astchunk {theirs['under_100']:,} of {theirs['chunks']:,} ({theirs['under_100_share']:.1%})"
+            versus = (
+                f"median {ours['median_bytes']:.0f} / {theirs['median_bytes']:.0f} B; over budget "
+                f"{ours['over_budget']} / {theirs['over_budget']} (astchunk in its own unit: "
+                f"{theirs['over_budget_own_unit']}); bytes lost {ours['bytes_lost']} / {theirs['bytes_lost']:,}"
+            )
+        elif "astchunk_skipped" in repository:
+            versus += f"; astchunk skipped: {repository['astchunk_skipped']}"
+        rows.append((f"chunks under 100 B at {figures['budget_tokens']} tokens, {name} ({languages})", value, versus))
+    return rows
+
+
 _ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "exec": _exec_rows,
     "corpus": _corpus_rows,
+    "chunks": _chunks_rows,
     "fanout": _fanout_rows,
     "memory": _memory_rows,
     "reference": _reference_rows,
