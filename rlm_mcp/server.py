@@ -7,6 +7,7 @@ tracebacks are ordinary results. Every text returned is bounded (render.py).
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -17,7 +18,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import MCPServerError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resolve import Resolve, Sample
-from mcp_types import CreateMessageResult, Resource, ToolAnnotations
+from mcp_types import CallToolRequestParams, CallToolResult, CreateMessageResult, Resource, ToolAnnotations
 from pydantic import Field
 
 from rlm_mcp import __version__, render, sampling
@@ -27,8 +28,22 @@ from rlm_mcp.config import Settings
 from rlm_mcp.doctor import startup_line
 from rlm_mcp.errors import RLMError
 from rlm_mcp.http_auth import HttpAccess
+from rlm_mcp.keepalive import kept_alive
 from rlm_mcp.prompts import STRATEGY
 from rlm_mcp.session import Progress, Sessions, running_sessions
+from rlm_mcp.tasks import TasksExtension, task_progress
+from rlm_mcp.tool_results import (
+    AskOutput,
+    ExecOutput,
+    LoadOutput,
+    QueryOutput,
+    ResetOutput,
+    StatusOutput,
+    exec_output,
+    query_output,
+    reset_output,
+    with_text,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,22 +84,45 @@ def _sessions(ctx: Context) -> Sessions:
 
 
 def _logged(tool: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """Append every call of `tool` to its session's trajectory log (rlm_mcp/ask/trajectory.py)."""
+    """Append every call of `tool` to its session's trajectory log (rlm_mcp/ask/trajectory.py).
+
+    The docstring, which becomes the tool's description, loses its source indentation on the way.
+    """
 
     @functools.wraps(tool)
     async def logged(ctx: Context, **arguments: Any) -> T:
         return await trajectory.log_tool_call(_sessions(ctx), tool.__name__, arguments, tool(ctx, **arguments))
 
+    logged.__doc__ = inspect.cleandoc(tool.__doc__ or "")
     return logged
 
 
-def _progress(ctx: Context) -> Progress:
-    """Progress of the current call, sent to its client as MCP progress notifications."""
+@asynccontextmanager
+async def _reporting(ctx: Context) -> AsyncIterator[Progress]:
+    """Progress of the current call: into its task's status when it runs as one, else as MCP progress
+    notifications, repeated while the call is quiet so that clients keep waiting."""
+    in_task = task_progress.get()
+    if in_task is not None:
+        yield in_task
+        return
+    async with kept_alive(ctx.report_progress) as progress:
+        yield progress
 
-    async def progress(done: int, total: int, message: str) -> None:
-        await ctx.report_progress(done, total, message)
 
-    return progress
+def _runs_as_task(settings: Settings) -> Callable[[CallToolRequestParams, Any], bool]:
+    """Which calls may run as tasks: rlm_ask and rlm_query over items, when no sub-call needs MCP sampling
+    (a task outlives the request that sampling would go through)."""
+    call_model = settings.broker_config().call_model
+
+    def eligible(params: CallToolRequestParams, _: Any) -> bool:
+        arguments = params.arguments or {}
+        if params.name == "rlm_ask":
+            return call_model is not None and bool(arguments.get("root_model") or settings.root_model or settings.model)
+        if params.name == "rlm_query":
+            return arguments.get("over") is not None and bool(arguments.get("model") or call_model)
+        return False
+
+    return eligible
 
 
 def _over_expression(over: str | list[Any] | None) -> str | None:
@@ -112,6 +150,9 @@ async def _sample_when_no_model(
         (rendered,) = await sessions.get(session).render(prompt)
     return sampling.resolver_sample(ctx, rendered, sessions.settings.sampling_max_tokens)
 
+
+_NAMES_LISTED = 30
+"""Variable names a reset lists in its text."""
 
 _SESSION_RESOURCES = (
     ("manifest", "application/json", "files, languages, sizes and what was skipped"),
@@ -158,9 +199,11 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
     their handle (see Sessions).
     """
 
+    tasks = TasksExtension(_runs_as_task(settings))
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:
-        async with running_sessions(settings, private=http is not None) as sessions:
+        async with running_sessions(settings, private=http is not None) as sessions, tasks.running():
             url = http.url if http else None
             log.info("%s", startup_line(settings, sessions.backend, sessions.backend_notice, url))
             yield sessions
@@ -173,6 +216,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         token_verifier=http.verifier if http else None,
         auth=http.auth if http else None,
         middleware=[_list_session_resources],
+        extensions=[tasks],
     )
     cap_default = settings.max_output_chars
 
@@ -194,7 +238,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
             list[str] | None, Field(description="Leave out files matching these patterns; '!p' takes some back.")
         ] = None,
         chunk_tokens: Annotated[int | None, Field(description="Chunk budget in estimated tokens.", ge=50)] = None,
-    ) -> dict[str, Any]:
+    ) -> Annotated[CallToolResult, LoadOutput]:
         """Load a repository, file, glob or raw text into the session's sandbox REPL (starting it if needed).
 
         Returns the MANIFEST only, never the content: file count, bytes, estimated tokens, languages,
@@ -209,8 +253,9 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         """
         with _as_tool_errors():
             target = _sessions(ctx).open(session)
-            async with target.use(_progress(ctx)):
-                return {"session": target.name, **await target.load(source, kind, include, exclude, chunk_tokens)}
+            async with _reporting(ctx) as progress, target.use(progress):
+                manifest = await target.load(source, kind, include, exclude, chunk_tokens)
+            return with_text(LoadOutput.model_validate({"session": target.name, **manifest}))
 
     @server.tool(annotations=_hints("Run Python in the REPL"))
     @_logged
@@ -222,7 +267,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
             float | None, Field(description="Time limit; the code is interrupted after it.", gt=0)
         ] = None,
         max_output_chars: OutputCap = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ExecOutput]:
         """Run Python in the session's persistent REPL (variables and functions persist between calls).
 
         Returns stdout, stderr, the value of a trailing expression, the error with its traceback, and
@@ -240,9 +285,10 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         with _as_tool_errors():
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.use(_progress(ctx), sampling.mid_call_sampler(ctx)):
+            async with _reporting(ctx) as progress, target.use(progress, sampling.mid_call_sampler(ctx)):
                 result = await target.exec(code, timeout_s, cap)
-            return render.exec_result(result, cap)
+            text = render.exec_result(result, cap)
+            return with_text(exec_output(result, text), text)
 
     @server.tool(annotations=_hints("Ask the sub-LLM", open_world=True))
     @_logged
@@ -267,7 +313,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         limit: Annotated[int | None, Field(description="Use only the first N items of `over`.", ge=1)] = None,
         max_output_chars: OutputCap = None,
         sampled: Annotated[CreateMessageResult | None, Resolve(_sample_when_no_model)] = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, QueryOutput]:
         """Call the sub-LLM once, or once per item of `over` concurrently, and store the answers in a REPL variable.
 
         Without `over`: one call; the answer goes into `into` (a str) and is shown (capped). With `over`:
@@ -280,10 +326,11 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
         with _as_tool_errors():
             target = _sessions(ctx).get(session)
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.use(_progress(ctx), sampling.mid_call_sampler(ctx)):
+            async with _reporting(ctx) as progress, target.use(progress, sampling.mid_call_sampler(ctx)):
                 answer = sampling.answer_text(sampled) if sampled is not None else None
                 outcome = await target.query(prompt, _over_expression(over), into, model, limit, sampled=answer)
-            return render.query_result(outcome, cap)
+            text = render.query_result(outcome, cap)
+            return with_text(query_output(outcome, text), text)
 
     @server.tool(annotations=_hints("Answer a question with the whole RLM loop", open_world=True))
     @_logged
@@ -308,7 +355,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
             Field(description="Spend limit in USD, root + sub-calls (default RLM_ASK_MAX_COST_USD).", gt=0),
         ] = None,
         max_output_chars: OutputCap = None,
-    ) -> dict[str, Any]:
+    ) -> Annotated[CallToolResult, AskOutput]:
         """Answer a question over the loaded context by running the whole RLM loop on the server, in one call.
 
         A root model sees only the question and the manifest, writes Python that runs in this session's
@@ -332,18 +379,18 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
                 max_cost_usd=max_cost_usd,
             )
             cap = render.output_cap(max_output_chars, cap_default)
-            async with target.use(sampler=sampling.mid_call_sampler(ctx)):
+            async with _reporting(ctx) as progress, target.use(sampler=sampling.mid_call_sampler(ctx)):
                 result = await run_ask(
-                    target, question, root_model=root_model, limits=limits, answer_chars=cap, progress=_progress(ctx)
+                    target, question, root_model=root_model, limits=limits, answer_chars=cap, progress=progress
                 )
-            return result.to_dict()
+            return with_text(AskOutput.model_validate(result.to_dict()))
 
     @server.tool(annotations=_hints("Status", read_only=True, idempotent=True))
     @_logged
     async def rlm_status(
         ctx: Context,
         session: Annotated[str | None, Field(description="One session, or all when omitted.")] = None,
-    ) -> dict[str, Any]:
+    ) -> Annotated[CallToolResult, StatusOutput]:
         """Sessions, their sandbox backend and isolation, context summary, variables, usage and budget left.
 
         Cost: nothing (no LLM calls, nothing started).
@@ -360,7 +407,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
                 report["notice"] = sessions.backend_notice
             if sessions.private and session is None:
                 report["sessions_note"] = "sessions are private over HTTP: pass session=<your handle>"
-            return render.bounded_json(report, cap_default)
+            return with_text(StatusOutput.model_validate(render.bounded_json(report, cap_default)))
 
     @server.tool(annotations=_hints("Reset", destructive=True, idempotent=True))
     @_logged
@@ -374,7 +421,7 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
                 "session: stop the sandbox and forget everything."
             ),
         ] = "variables",
-    ) -> str:
+    ) -> Annotated[CallToolResult, ResetOutput]:
         """Drop the session's variables (keeping the loaded context), or the whole session (sandbox, context, usage).
 
         Cost: nothing. A dropped session is recreated by the next rlm_load_context.
@@ -385,10 +432,13 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
             if scope == "session":
                 async with target.use():
                     await sessions.drop(session)
-                return f"session {session!r} closed: sandbox stopped, context and variables dropped"
+                text = f"session {session!r} closed: sandbox stopped, context and variables dropped"
+                return with_text(reset_output(scope, text, []), text)
             async with target.use():
                 dropped = await target.reset_variables()
-            return f"dropped {len(dropped)} variable(s): {', '.join(dropped) or 'none'}; the context is still loaded"
+            names = ", ".join(dropped[:_NAMES_LISTED]) + (" ..." if len(dropped) > _NAMES_LISTED else "")
+            text = f"dropped {len(dropped)} variable(s): {names or 'none'}; the context is still loaded"
+            return with_text(reset_output(scope, text, dropped), text)
 
     @server.resource("rlm://{session}/manifest", mime_type="application/json")
     async def manifest_resource(session: str, ctx: Context) -> str:

@@ -57,7 +57,7 @@ async def test_rlm_ask_runs_the_root_code_in_the_sandbox_and_returns_a_cited_ans
     assert f"The broker is defined at llm/broker.py:{line}." in result["answer"]
     assert "Sub-model: echo: What is class Broker:?" in result["answer"]
     assert result["usage"]["sub"]["calls"] == 1 and result["usage"]["root"]["calls"] == 3
-    assert progress == [1, 2, 3]
+    assert [done for done in progress if done == int(done)] == [1, 2, 3]  # keep-alive repeats lie between
     assert "notes" in await call(client, "rlm_exec", code="SHOW_VARS()")
 
 
