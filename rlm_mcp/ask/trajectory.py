@@ -17,8 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mcp.types import CallToolResult, TextContent
+
 from rlm_mcp.ask.limits import difference
 from rlm_mcp.config import Settings
+from rlm_mcp.errors import RLMError
 from rlm_mcp.llm.ledger import Ledger
 from rlm_mcp.private_files import open_private_append
 from rlm_mcp.render import clip
@@ -120,6 +123,13 @@ def snapshot(ledger: Ledger) -> Ledger:
     return copy
 
 
+def _seen(result: Any) -> Any:
+    """What the agent got back: a tool result's text (its structured copy would repeat it), else `result`."""
+    if isinstance(result, CallToolResult):
+        return "\n".join(part.text for part in result.content if isinstance(part, TextContent))
+    return result
+
+
 def _existing(sessions: Sessions, name: Any) -> Session | None:
     return sessions.get(name, create=False) if isinstance(name, str) and name in sessions.names() else None
 
@@ -133,10 +143,15 @@ async def log_tool_call(sessions: Sessions, tool: str, arguments: dict[str, Any]
     record: dict[str, Any] = {"kind": "tool", "tool": tool, "arguments": bounded(arguments)}
     try:
         result = await call
-        record["output"] = bounded(result)
+        record["output"] = bounded(_seen(result))
+        structured = result.structured_content if isinstance(result, CallToolResult) else None
+        if isinstance(structured, dict) and isinstance(structured.get("ok"), bool):
+            record["ok"] = structured["ok"]  # False: the code raised (rlm_exec)
         return result
     except Exception as exc:
-        record["error"] = bounded(f"{type(exc).__name__}: {exc}")
+        # The MCP layer re-raises our errors as ToolError `from None`; the context still names the kind.
+        origin = exc.__context__ if isinstance(exc.__context__, RLMError) else exc
+        record["error"] = bounded(f"{type(origin).__name__}: {exc}")
         raise
     finally:
         # The call may have created the session (load) or dropped it (reset): log where it lived.
