@@ -1,6 +1,6 @@
-"""Answer-quality suite: needle, aggregation and code-QA tasks over a copied stdlib, rlm_ask vs a baseline.
+"""Answer-quality suite: a versioned question set over the copied stdlib, through rlm_ask and a cut baseline.
 
-Run ``python -m bench.quality [--quick] [--seed N]``; ``run(quick)`` returns the report as a dict.
+Run ``python -m bench.quality [--quick] [--model M --root-model R]``; ``run(quick)`` returns the report.
 """
 
 from .suite import run

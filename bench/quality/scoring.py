@@ -1,32 +1,52 @@
 """Scores in [0, 1] for an answer against a task's expected answer, as in the RLM paper.
 
-exact: the expected code appears in the answer as a whole token; numeric: 0.75 ** |error| on the
+exact: one expected line appears in the answer as a whole token; numeric: 0.75 ** |error| on the
 first integer of the answer (OOLONG); one_of: the first path named is one of the expected ones
-(ties); f1: the F1 of the listed items (one per line) against the expected items.
+(ties); f1: the F1 of the listed items (one per line) against the expected items; pairs / edges:
+the F1 of the `A <-> B` (unordered) or `A -> B` (ordered) pairs listed, one per line (OOLONG-Pairs).
 """
 
 from __future__ import annotations
 
 import re
 
-from .tasks import Scoring
+from .questions import Scoring
 
 _INTEGER = re.compile(r"-?\d[\d,]*")
 _PATH = re.compile(r"[\w./-]+\.py")
+_PAIR_SEPARATOR = re.compile(r"<->|<=>|->|=>|\u2192|\u2194|,")
+_NAMES = re.compile(r"[A-Za-z_][\w./-]*\w|[A-Za-z_]")
 _LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
 
 
 def score(scoring: Scoring, answer: str, expected: str) -> float:
     """How well `answer` matches `expected` under `scoring`."""
     if scoring == "exact":
-        return float(re.search(rf"(?<![\w-]){re.escape(expected)}(?![\w-])", answer) is not None)
+        return float(any(re.search(rf"(?<![\w-]){re.escape(line)}(?![\w-])", answer) for line in expected.splitlines()))
     if scoring == "numeric":
         found = _INTEGER.search(answer)
         return 0.75 ** abs(int(found.group().replace(",", "")) - int(expected)) if found else 0.0
     if scoring == "one_of":
         named = _PATH.search(answer)
         return float(named is not None and named.group() in expected.splitlines())
+    if scoring in ("pairs", "edges"):
+        ordered = scoring == "edges"
+        return f1(pairs(answer, ordered), pairs(expected, ordered))
     return f1(items(answer), set(expected.splitlines()) - {""})
+
+
+def pairs(answer: str, ordered: bool) -> set[str]:
+    """The `A <-> B` / `A -> B` (or `A, B`) pairs of a one-per-line answer, as canonical `A -> B` text."""
+    found = set()
+    for line in answer.splitlines():
+        sides = _PAIR_SEPARATOR.split(line, maxsplit=1)
+        if len(sides) != 2:
+            continue
+        left, right = _NAMES.findall(sides[0]), _NAMES.findall(sides[1])
+        if left and right and left[-1] != right[0]:
+            a, b = left[-1], right[0]
+            found.add(f"{a} -> {b}" if ordered or a < b else f"{b} -> {a}")
+    return found
 
 
 def items(answer: str) -> set[str]:

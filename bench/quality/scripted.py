@@ -15,7 +15,7 @@ from typing import Any
 from rlm_mcp.ask import root_prompt
 
 from . import baseline, facts
-from .tasks import Task
+from .questions import Question
 
 ROOT_MODEL = "openai/scripted-root"
 SUB_MODEL = "openai/scripted-sub"
@@ -24,35 +24,38 @@ _ROOT_SYSTEMS = (root_prompt.system(sub_calls=True), root_prompt.system(sub_call
 _QUESTION = re.compile(r"<question>\n(.*?)\n</question>", re.DOTALL)
 
 
-def _probe(task: Task) -> str:
-    """A fixed string grep can look for, per task family."""
-    if task.family == "needle":
-        return "vault access code"
-    return task.args[-1] if task.args else "class "
+def _probe(question: Question) -> str:
+    """A fixed string grep can look for, per question."""
+    if question.kind == "needle":
+        return "access code of vault"
+    return question.args[-1] if question.args else "class "
 
 
-def rlm_steps(task: Task) -> list[str]:
-    """The code the scripted root writes for `task`, one block per turn."""
-    return [
+def rlm_steps(question: Question, sub_calls: bool = True) -> list[str]:
+    """The code the scripted root writes for `question`, one block per turn (no llm_batch without sub-calls)."""
+    look = (
         inspect.getsource(facts)
         + "\nSOURCES = {path: f.text for path, f in files.items() if path.endswith('.py')}\n"
-        + f"hits = grep({_probe(task)!r}, fixed=True, max_hits=100)\n"
-        + "print(len(SOURCES), 'python files,', len(hits), 'hits')",
-        "notes = llm_batch([f'In one line, what does {h.where} do?\\n{h.text}' for h in hits[:3]])\nprint(notes)",
-        f"{root_prompt.ANSWER_VARIABLE} = {task.function}(SOURCES, *{task.args!r})",
-    ]
+        + f"hits = grep({_probe(question)!r}, fixed=True, max_hits=100)\n"
+        + "print(len(SOURCES), 'python files,', len(hits), 'hits')"
+    )
+    delegate = "notes = llm_batch([f'In one line, what does {h.where} do?\\n{h.text}' for h in hits[:3]])\nprint(notes)"
+    read = "print([h.where for h in hits[:3]])"
+    answer = f"{root_prompt.ANSWER_VARIABLE} = {question.function}(SOURCES, *{question.args!r})"
+    return [look, delegate if sub_calls else read, answer]
 
 
 class ScriptedRoot:
     """A responder for OpenAIServer: plays the root model; requests for other models get the echo.
 
-    In an rlm_ask conversation the n-th reply is the n-th block of `steps(question)` (the last one
-    repeats); the final-turn request gets GAVE_UP; any other prompt gets `answer(question, prompt)`.
+    In an rlm_ask conversation the n-th reply is the n-th block of `steps(question, sub_calls)` (the
+    last one repeats; `sub_calls` is False in a REPL-only ask); the final-turn request gets GAVE_UP;
+    any other prompt gets `answer(question, prompt)`.
     """
 
     def __init__(
         self,
-        steps: Callable[[str], Sequence[str]],
+        steps: Callable[[str, bool], Sequence[str]],
         answer: Callable[[str, str], str] | None = None,
         model: str = ROOT_MODEL,
         fenced: bool = True,
@@ -74,16 +77,16 @@ class ScriptedRoot:
         question = asked.group(1) if asked else ""
         if messages[0]["content"] in _ROOT_SYSTEMS:
             turn = sum(message["role"] == "assistant" for message in messages)
-            steps = self.steps(question)
+            steps = self.steps(question, messages[0]["content"] == _ROOT_SYSTEMS[0])
             step = steps[min(turn, len(steps) - 1)]
             return f"```python\n{step}\n```" if self.fenced else step
         return self.answer(question, last) if self.answer is not None else None
 
 
-def for_tasks(tasks: Sequence[Task]) -> ScriptedRoot:
+def for_questions(questions: Sequence[Question]) -> ScriptedRoot:
     """The scripted root of the quality suite: rlm_steps in rlm_ask, the visible files as the baseline."""
-    by_question = {task.question: task for task in tasks}
+    by_text = {question.question: question for question in questions}
     return ScriptedRoot(
-        lambda question: rlm_steps(by_question[question]),
-        lambda question, prompt: by_question[question].solve(baseline.visible_sources(prompt)),
+        lambda text, sub_calls: rlm_steps(by_text[text], sub_calls),
+        lambda text, prompt: by_text[text].solve(baseline.visible_sources(prompt)),
     )

@@ -41,7 +41,7 @@ def script_root(openai_server: OpenAIServer) -> Callable[[Sequence[str]], None]:
     """Make the local server play a root model that replies with these code blocks, one per turn."""
 
     def script(steps: Sequence[str]) -> None:
-        openai_server.responder = ScriptedRoot(lambda question: steps)
+        openai_server.responder = ScriptedRoot(lambda question, sub_calls: steps)
 
     return script
 
@@ -54,7 +54,7 @@ class RecordedRoot:
 
     def __init__(self, replies: Sequence[str], last: str | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
-        self._root = ScriptedRoot(lambda question: replies, fenced=False)
+        self._root = ScriptedRoot(lambda question, sub_calls: replies, fenced=False)
         self._last = last
 
     def __call__(self, body: dict[str, Any]) -> str | None:

@@ -31,7 +31,7 @@ def test_the_cost_limit_returns_the_last_output(
     package_copy: Path, openai_server: OpenAIServer, ask_settings: Callable[..., Settings], priced_root: str
 ) -> None:
     """A priced root call spends the budget: no further call is made, the last output is the answer."""
-    openai_server.responder = ScriptedRoot(lambda question: STILL_LOOKING, model=priced_root)
+    openai_server.responder = ScriptedRoot(lambda question, sub_calls: STILL_LOOKING, model=priced_root)
     result = ask(package_copy, "Find it.", settings=ask_settings(root_model=priced_root), max_cost_usd=0.001)
     assert (result.finished, result.stop_reason, result.iterations) == (False, "max_cost_usd", 1)
     assert "still looking" in result.answer

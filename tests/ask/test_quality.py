@@ -1,36 +1,35 @@
-"""The quality suite: generators are reproducible, ground truth agrees with tree-sitter, scores and report hold."""
+"""The quality question set: reproducible from the seed, big enough, and its `ast` answers agree with tree-sitter."""
 
 from __future__ import annotations
 
+import platform
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser
 
-from bench.quality import repository
+from bench.quality import questions
+from bench.quality.questions import Question, QuestionSetMismatch
+from bench.quality.repository import Repository
 from bench.quality.scoring import score
-from bench.quality.suite import run
-from bench.quality.tasks import Task, generate
-from rlm_mcp.config import Settings
 
-SMALL = 200_000  # tokens: ~45 files, enough for every kind of question
 PARSER = Parser(Language(tree_sitter_python.language()))
 
 
-def build(
-    tmp_path: Path, seed: int, name: str = "repo", quick: bool = False
-) -> tuple[repository.Repository, list[Task]]:
-    repo = repository.build(tmp_path / name, SMALL, seed)
-    return repo, generate(repo, seed, quick)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[repository.Repository, dict[str, Task]]:
-    repo, tasks = build(tmp_path_factory.mktemp("quality"), seed=7)
-    return repo, {task.id: task for task in tasks}
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> tuple[questions.QuestionSet, Repository]:
+    """The 128k set and its tree, generated afresh from the seed."""
+    return questions.generate("128k", tmp_path_factory.mktemp("quality"))
+
+
+def of_kind(drawn: tuple[questions.QuestionSet, Repository], kind: str) -> list[Question]:
+    found = [question for question in drawn[0].questions if question.kind == kind]
+    assert found, f"no {kind} question drawn"
+    return found
 
 
 def nodes(node: Node) -> Iterator[Node]:
@@ -39,7 +38,7 @@ def nodes(node: Node) -> Iterator[Node]:
         yield from nodes(child)
 
 
-def trees(repo: repository.Repository) -> dict[str, Node]:
+def trees(repo: Repository) -> dict[str, Node]:
     return {path: PARSER.parse(text.encode()).root_node for path, text in repo.sources.items()}
 
 
@@ -65,68 +64,106 @@ def qualified(function: Node) -> str:
     return ".".join(reversed(names))
 
 
-def test_the_same_seed_builds_the_same_repository_and_questions(tmp_path: Path) -> None:
-    """Two builds with one seed agree byte for byte; another seed draws other questions."""
-    first, first_tasks = build(tmp_path, 3, "a", quick=True)
-    second, second_tasks = build(tmp_path, 3, "b", quick=True)
-    assert first.sources == second.sources and first_tasks == second_tasks
-    _, other_tasks = build(tmp_path, 4, "c", quick=True)
-    assert [t.question for t in other_tasks] != [t.question for t in first_tasks]
+@pytest.mark.skipif(
+    platform.python_version() != questions.load("128k").inputs["python"],
+    reason="the committed set comes from another Python's standard library",
+)
+def test_regenerating_the_128k_set_gives_the_committed_bytes(drawn: tuple[questions.QuestionSet, Repository]) -> None:
+    """The committed 128k set (the quick questions among it) is what the generator makes from the recorded seed."""
+    assert drawn[0].to_json() == questions.path_for("128k").read_text(encoding="utf-8")
 
 
-def test_the_needle_is_planted_once_inside_a_function(built: tuple[repository.Repository, dict[str, Task]]) -> None:
-    """A plain text search finds the code exactly once, at the recorded line, inside a def."""
-    repo, tasks = built
-    needle = tasks["needle"]
-    found = [
-        f"{path}:{number}"
-        for path, source in repo.sources.items()
-        for number, line in enumerate(source.splitlines(), 1)
-        if needle.expected in line
-    ]
-    assert found == [needle.where]
-    path, line = needle.where.rsplit(":", 1)
-    row = int(line) - 1
-    tree = PARSER.parse((repo.root / path).read_bytes()).root_node
-    functions = [n for n in nodes(tree) if n.type == "function_definition"]
-    assert any(f.start_point.row < row <= f.end_point.row for f in functions)
+def test_the_same_seed_draws_the_same_set_and_another_seed_another(
+    tmp_path: Path, drawn: tuple[questions.QuestionSet, Repository]
+) -> None:
+    """Two generations agree byte for byte on any Python; another seed builds another tree and other questions."""
+    again, repo = questions.generate("128k", tmp_path / "again")
+    assert again.to_json() == drawn[0].to_json() and repo.sources == drawn[1].sources
+    other, _ = questions.generate("128k", tmp_path / "other", seed=questions.SEED + 1)
+    assert other.repository["sha256"] != again.repository["sha256"]
+    assert {q.question for q in other.questions} != {q.question for q in again.questions}
 
 
-def test_raise_counts_agree_with_tree_sitter(built: tuple[repository.Repository, dict[str, Task]]) -> None:
+def test_the_committed_sets_cover_every_family_at_every_size() -> None:
+    """At least 200 questions; each size asks one-place, all-data and pairs questions; the quick set has every kind."""
+    sets = {size: questions.load(size) for size in questions.SIZES}
+    assert sum(len(s.questions) for s in sets.values()) >= 200
+    for size, drawn_set in sets.items():
+        assert {q.family for q in drawn_set.questions} == {"one_place", "all_data", "pairs"}, size
+        assert drawn_set.repository["tokens"] >= questions.SIZES[size]
+    quick = [q for q in sets["128k"].questions if q.quick]
+    assert Counter(q.kind for q in quick) == Counter({kind: 1 for kind in {q.kind for q in sets["128k"].questions}})
+
+
+def test_a_tree_that_differs_from_the_recorded_one_is_refused(tmp_path: Path) -> None:
+    """A set whose fingerprint this Python cannot rebuild is refused, naming the Python and --regenerate."""
+    committed = questions.load("128k")
+    forged = questions.QuestionSet(
+        committed.size, committed.inputs, {**committed.repository, "sha256": "0" * 64}, committed.needles, []
+    )
+    with pytest.raises(QuestionSetMismatch, match=r"Python 3\.\d+\.\d+.*--regenerate"):
+        forged.build(tmp_path)
+
+
+def test_each_needle_is_planted_once_inside_a_function(drawn: tuple[questions.QuestionSet, Repository]) -> None:
+    """A plain text search finds each code exactly once, at the recorded line, inside a def."""
+    drawn_set, repo = drawn
+    for needle in drawn_set.needles:
+        found = [
+            f"{path}:{number}"
+            for path, source in repo.sources.items()
+            for number, line in enumerate(source.splitlines(), 1)
+            if needle.code in line
+        ]
+        assert found == [f"{needle.path}:{needle.line}"]
+        root = PARSER.parse((repo.root / needle.path).read_bytes()).root_node
+        functions = [n for n in nodes(root) if n.type == "function_definition"]
+        assert any(f.start_point.row < needle.line - 1 <= f.end_point.row for f in functions)
+    assert {q.expected for q in of_kind(drawn, "needle")} == {n.code for n in drawn_set.needles}
+
+
+def test_class_locations_agree_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repository]) -> None:
+    """Every path:line of a class statement with the name, from tree-sitter's tree."""
+    for question in of_kind(drawn, "symbol"):
+        (name,) = question.args
+        found = {
+            f"{path}:{node.start_point.row + 1}"
+            for path, root in trees(drawn[1]).items()
+            for node in nodes(root)
+            if node.type == "class_definition" and text(node.child_by_field_name("name")) == name
+        }
+        assert question.expected.splitlines() == sorted(found), question.id
+
+
+def test_raise_counts_agree_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repository]) -> None:
     """Functions raising the exception in their own body, counted on tree-sitter's tree."""
-    repo, tasks = built
-    raise_tasks = [t for t in tasks.values() if t.id.startswith("raise-")]
-    assert len(raise_tasks) == 3
-    for task in raise_tasks:
-        (exception,) = task.args
+    for question in of_kind(drawn, "raise_count"):
+        (exception,) = question.args
         raising = set()
-        for path, root in trees(repo).items():
+        for path, root in trees(drawn[1]).items():
             for node in nodes(root):
                 raised = node.named_children[0] if node.type == "raise_statement" and node.named_children else None
                 if raised is not None and raised.type == "call":
                     raised = raised.child_by_field_name("function")
                 if raised is not None and text(raised) == exception and (function := owner(node)) is not None:
                     raising.add((path, function.start_byte))
-        assert task.expected == str(len(raising)), task.id
+        assert question.expected == str(len(raising)), question.id
 
 
-def test_most_classes_agrees_with_tree_sitter(built: tuple[repository.Repository, dict[str, Task]]) -> None:
+def test_most_classes_agrees_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repository]) -> None:
     """The file(s) with the most class definitions, counted on tree-sitter's tree."""
-    repo, tasks = built
-    counts = {path: sum(n.type == "class_definition" for n in nodes(root)) for path, root in trees(repo).items()}
+    counts = {path: sum(n.type == "class_definition" for n in nodes(root)) for path, root in trees(drawn[1]).items()}
     most = max(counts.values())
-    assert tasks["most-classes"].expected.splitlines() == sorted(p for p, c in counts.items() if c == most)
+    (question,) = of_kind(drawn, "most_classes")
+    assert question.expected.splitlines() == sorted(p for p, c in counts.items() if c == most)
 
 
-def test_importers_agree_with_a_regex_over_import_lines(
-    built: tuple[repository.Repository, dict[str, Task]],
-) -> None:
+def test_importers_agree_with_tree_sitter_import_statements(drawn: tuple[questions.QuestionSet, Repository]) -> None:
     """Files importing the module, found by tree-sitter import statements' module names."""
-    repo, tasks = built
-    for task in (t for t in tasks.values() if t.id.startswith("importers-")):
-        (module,) = task.args
+    for question in of_kind(drawn, "importers"):
+        (module,) = question.args
         importing = set()
-        for path, root in trees(repo).items():
+        for path, root in trees(drawn[1]).items():
             for node in nodes(root):
                 if node.type == "import_statement":
                     names = [text(n.child_by_field_name("name") or n) for n in node.named_children]
@@ -136,22 +173,21 @@ def test_importers_agree_with_a_regex_over_import_lines(
                     continue
                 if any(re.fullmatch(rf"{module}(\..*)?", name) for name in names):
                     importing.add(path)
-        assert task.expected.splitlines() == sorted(importing), task.id
+        assert question.expected.splitlines() == sorted(importing), question.id
 
 
-def test_callers_agree_with_tree_sitter(built: tuple[repository.Repository, dict[str, Task]]) -> None:
+def test_callers_agree_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repository]) -> None:
     """Functions of the file whose own body calls the name, as Class.method / outer.inner."""
-    repo, tasks = built
-    for task in (t for t in tasks.values() if t.id.startswith("callers-")):
-        path, name = task.args
-        root = PARSER.parse(repo.sources[path].encode()).root_node
+    for question in of_kind(drawn, "callers"):
+        path, name = question.args
+        root = PARSER.parse(drawn[1].sources[path].encode()).root_node
         calling = set()
         for node in nodes(root):
             called = node.child_by_field_name("function") if node.type == "call" else None
             matches = called is not None and (text(called) == name or text(called).endswith(f".{name}"))
             if matches and (function := owner(node)) is not None:
                 calling.add(qualified(function))
-        assert task.expected.splitlines() == sorted(calling), task.id
+        assert question.expected.splitlines() == sorted(calling), question.id
 
 
 @pytest.mark.parametrize(
@@ -164,22 +200,11 @@ def test_callers_agree_with_tree_sitter(built: tuple[repository.Repository, dict
         ("numeric", "none", "12", 0.0),
         ("one_of", "`copy0/a.py` defines 9", "copy0/a.py\ncopy0/b.py", 1.0),
         ("f1", "- a.py\n- c.py", "a.py\nb.py", 0.5),
+        ("pairs", "- `b.x` <-> `a.y`\n- a.y, c", "a.y <-> b.x\na.y <-> d", 0.5),
+        ("edges", "a -> b\nb -> a", "a -> b", 2 / 3),
+        ("pairs", "copy0/x.py <-> copy0/w.py", "copy0/w.py <-> copy0/x.py", 1.0),
     ],
 )
 def test_scores_follow_the_paper(scoring: str, answer: str, expected: str, points: float) -> None:
-    """Exact match for the needle, 0.75^|error| for counts, set F1 for lists."""
+    """Exact match for lookups, 0.75^|error| for counts, set F1 for lists and for (un)ordered pairs."""
     assert score(scoring, answer, expected) == pytest.approx(points)  # type: ignore[arg-type]
-
-
-def test_the_suite_runs_both_systems_with_the_scripted_root(
-    tmp_path: Path, make_settings: Callable[..., Settings]
-) -> None:
-    """With no model configured the scripted root answers; the report has scores, tokens, cost and time."""
-    printed: list[str] = []
-    report = run(True, 5, settings=make_settings(backend="local"), tokens=SMALL, window_tokens=4000, log=printed.append)
-    assert report["root_model"] == "scripted" and len(report["tasks"]) == 5
-    assert all(row["rlm"]["stop_reason"] == "answered" for row in report["tasks"])
-    rlm, baseline = report["summary"]["rlm_ask"], report["summary"]["baseline"]
-    assert rlm["accuracy"] == 1.0 and baseline["accuracy"] < 1.0
-    assert rlm["tokens"] > 0 and baseline["tokens"] > 0 and rlm["seconds"] > 0
-    assert "rlm_ask" in printed[0] and "baseline" in printed[0]
