@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-tokens", type=int, help="the baseline's window (default: the model's, else 128k)")
     parser.add_argument("--out", type=Path, help="folder for report.json and trajectories (default: cache dir)")
     parser.add_argument("--regenerate", action="store_true", help="draw the set afresh from this Python's stdlib")
+    parser.add_argument("--longbench", type=Path, help="LongBench-v2 data.json: run its code-repository questions")
+    parser.add_argument("--repoqa", type=Path, help="RepoQA repoqa-2024-04-20.json(.gz): run its needle functions")
     parser.add_argument("--json", action="store_true", help="also print the whole report as JSON")
     parser.add_argument("--write-set", action="store_true", help="rewrite the committed sets of --sizes, run nothing")
     args = parser.parse_args(argv)
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         out=args.out,
         window_tokens=args.window_tokens,
         regenerate=args.regenerate,
+        external=[(kind, path) for kind, path in (("longbench", args.longbench), ("repoqa", args.repoqa)) if path],
     )
     if args.json:
         print(json.dumps(report, indent=1))

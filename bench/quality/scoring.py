@@ -3,7 +3,8 @@
 exact: one expected line appears in the answer as a whole token; numeric: 0.75 ** |error| on the
 first integer of the answer (OOLONG); one_of: the first path named is one of the expected ones
 (ties); f1: the F1 of the listed items (one per line) against the expected items; pairs / edges:
-the F1 of the `A <-> B` (unordered) or `A -> B` (ordered) pairs listed, one per line (OOLONG-Pairs).
+the F1 of the `A <-> B` (unordered) or `A -> B` (ordered) pairs listed, one per line (OOLONG-Pairs);
+choice: the letter picked (a bare letter, "answer is (B)", or the first "(B)"), as LongBench-v2 does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ _INTEGER = re.compile(r"-?\d[\d,]*")
 _PATH = re.compile(r"[\w./-]+\.py")
 _PAIR_SEPARATOR = re.compile(r"<->|<=>|->|=>|\u2192|\u2194|,")
 _NAMES = re.compile(r"[A-Za-z_][\w./-]*\w|[A-Za-z_]")
+_CHOICES = (
+    re.compile(r"^\W*\(?([A-D])\)?\W*$"),
+    re.compile(r"answer is:?\s*\(?([A-D])\b", re.IGNORECASE),
+    re.compile(r"\(([A-D])\)"),
+)
 _LIST_MARK = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*")
 
 
@@ -29,10 +35,21 @@ def score(scoring: Scoring, answer: str, expected: str) -> float:
     if scoring == "one_of":
         named = _PATH.search(answer)
         return float(named is not None and named.group() in expected.splitlines())
+    if scoring == "choice":
+        return float(choice(answer) == expected.strip().upper())
     if scoring in ("pairs", "edges"):
         ordered = scoring == "edges"
         return f1(pairs(answer, ordered), pairs(expected, ordered))
     return f1(items(answer), set(expected.splitlines()) - {""})
+
+
+def choice(answer: str) -> str | None:
+    """The letter A-D a multiple-choice answer picks, or None."""
+    for pattern in _CHOICES:
+        found = pattern.search(answer)
+        if found:
+            return found.group(1)
+    return None
 
 
 def pairs(answer: str, ordered: bool) -> set[str]:

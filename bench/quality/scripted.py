@@ -41,7 +41,8 @@ def rlm_steps(question: Question, sub_calls: bool = True) -> list[str]:
     )
     delegate = "notes = llm_batch([f'In one line, what does {h.where} do?\\n{h.text}' for h in hits[:3]])\nprint(notes)"
     read = "print([h.where for h in hits[:3]])"
-    answer = f"{root_prompt.ANSWER_VARIABLE} = {question.function}(SOURCES, *{question.args!r})"
+    solved = f"{question.function}(SOURCES, *{question.args!r})" if question.function else "''"
+    answer = f"{root_prompt.ANSWER_VARIABLE} = {solved}"
     return [look, delegate if sub_calls else read, answer]
 
 

@@ -29,7 +29,7 @@ from rlm_mcp.private_files import open_private_append
 from rlm_mcp.session import Session, running_sessions
 
 from ..openai_server import OpenAIServer
-from . import baseline, questions, scripted, stats
+from . import baseline, external, questions, scripted, stats
 from .questions import Question
 from .repository import Repository
 from .scoring import score
@@ -47,6 +47,7 @@ class Group:
     """Questions asked over one tree (a size of the set, or one item of an external set)."""
 
     name: str
+    """What the report sums them under: the size, or the external set's name."""
     repo: Repository
     questions: list[Question]
 
@@ -59,19 +60,22 @@ def run(
     out: Path | None = None,
     window_tokens: int | None = None,
     regenerate: bool = False,
+    external: Sequence[tuple[str, Path]] = (),
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Answer the set's questions in every arm, write report.json and trajectories under `out`, print the table.
 
-    `quick`: the quick questions of the 128k set; else every question of `sizes` (default all three).
+    `quick`: the quick questions of the 128k set; else every question of `sizes` (default: all three,
+    none when `external` sets, (format, file) pairs read by external.py, are given).
     """
     settings = settings or Settings.from_env()
-    chosen = ["128k"] if quick else list(sizes or questions.SIZES)
+    chosen = ["128k"] if quick else list(sizes if sizes is not None else () if external else questions.SIZES)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path(out or Path(settings.cache_dir) / "quality" / stamp)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rlm-quality-") as tmp:
         groups = [_group(size, Path(tmp) / size, quick, regenerate, out) for size in chosen]
+        groups += _external_groups(external, Path(tmp) / "external")
         everything = [question for group in groups for question in group.questions]
         server = None
         if settings.root_model is None and settings.model is None:
@@ -106,6 +110,19 @@ def _group(size: str, target: Path, quick: bool, regenerate: bool, out: Path) ->
         repo = drawn.build(target)
     chosen = [question for question in drawn.questions if question.quick or not quick]
     return Group(size, repo, chosen)
+
+
+def _external_groups(sets: Sequence[tuple[str, Path]], target: Path) -> list[Group]:
+    """One group per item of each external set, its files written under `target`."""
+    groups = []
+    for kind, path in sets:
+        for number, item in enumerate(external.load(kind, path)):
+            root = target / f"{kind}-{number}"
+            for relative, text in item.files.items():
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                (root / relative).write_text(text, encoding="utf-8")
+            groups.append(Group(kind, Repository(root, dict(item.files)), [item.question]))
+    return groups
 
 
 def model_window(model: str) -> int:
@@ -205,23 +222,28 @@ def _report(
         }
 
     families = sorted({row["family"] for row in rows})
+    names = list(dict.fromkeys(group.name for group in groups))
     return {
         "set_version": questions.VERSION,
         "quick": quick,
         "root_model": model,
         "window_tokens": window,
-        "groups": {g.name: {"files": len(g.repo.sources), "tokens": g.repo.tokens} for g in groups},
+        "groups": {name: _sizes([g for g in groups if g.name == name]) for name in names},
         "out": str(out),
         "interval": "accuracy: percentile bootstrap of the mean score (10,000 resamples); right: Wilson score",
         "summary": {arm: arm_summary(arm, rows) for arm in ARMS},
         "by_group": {
-            g.name: {arm: arm_summary(arm, [r for r in rows if r["group"] == g.name]) for arm in ARMS} for g in groups
+            name: {arm: arm_summary(arm, [r for r in rows if r["group"] == name]) for arm in ARMS} for name in names
         },
         "by_family": {
             f: {arm: arm_summary(arm, [r for r in rows if r["family"] == f]) for arm in ARMS} for f in families
         },
         "questions": rows,
     }
+
+
+def _sizes(groups: list[Group]) -> dict[str, int]:
+    return {"files": sum(len(g.repo.sources) for g in groups), "tokens": sum(g.repo.tokens for g in groups)}
 
 
 def _interval(figures: dict[str, Any]) -> str:
