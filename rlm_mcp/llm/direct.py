@@ -4,7 +4,7 @@ One call through litellm costs 5-9 ms of event-loop CPU; the HTTP round trip it 
 ``openai/`` and ``hosted_vllm/`` models at a configured ``api_base`` litellm decides, once per model and
 set of options, what it would send (``return_raw_request``: options renamed, dropped or refused), and
 this module sends that body with the call's messages over a pooled aiohttp session. Answers are
-priced by litellm from its local cost map and HTTP errors are mapped by litellm's own
+priced from litellm's local cost map (``pricing.py``) and HTTP errors are mapped by litellm's own
 ``exception_type``, so both match a call through litellm. A call litellm would send differently
 (messages it rewrites, a model or option it refuses, no key to send) goes through litellm as before.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 
-from rlm_mcp.llm import http_pool
+from rlm_mcp.llm import http_pool, pricing
 from rlm_mcp.llm.litellm_client import key_for, load_litellm
 from rlm_mcp.llm.results import Message, Reply
 
@@ -47,6 +47,8 @@ class Shape:
 
     url: str
     template: Mapping[str, Any]
+    proxy: str | None
+    """The proxy the environment names for ``url``, if any."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def _shape(model: str, api_base: str, params: dict[str, Any]) -> Shape | None:
     url = str(raw.get("raw_request_api_base") or api_base)
     if not url.rstrip("/").endswith("/chat/completions"):
         url = url.rstrip("/") + "/chat/completions"
-    return Shape(url=url, template=template)
+    return Shape(url=url, template=template, proxy=http_pool.proxy_for(url))
 
 
 async def complete(target: Endpoint, messages: Sequence[Message]) -> Reply:
@@ -132,7 +134,9 @@ async def complete(target: Endpoint, messages: Sequence[Message]) -> Reply:
     body = json.dumps({**target.shape.template, "messages": messages}, ensure_ascii=False).encode()
     headers = {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/json"}
     try:
-        async with http_pool.session().post(target.shape.url, data=body, headers=headers) as response:
+        async with http_pool.session().post(
+            target.shape.url, data=body, headers=headers, proxy=target.shape.proxy
+        ) as response:
             raw = await _read(response, target)
             # Lower-cased, as litellm's own (case-insensitive) headers are read: retry.retry_after_s.
             status, response_headers = response.status, {k.lower(): v for k, v in response.headers.items()}
@@ -192,7 +196,9 @@ def _reply(target: Endpoint, data: Any) -> Reply:
         text=content or "",
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
-        cost_usd=_price(target, usage, prompt_tokens, completion_tokens),
+        cost_usd=pricing.price(
+            target.provider, target.name, usage, (prompt_tokens, completion_tokens), data.get("service_tier")
+        ),
     )
 
 
@@ -203,33 +209,6 @@ def _tokens(value: Any) -> int:
     if type(value) is not int or not 0 <= value < _MAX_TOKENS:
         raise TypeError(f"a token count of {str(value)[:40]!r} is not a whole number of tokens")
     return value
-
-
-def _price(target: Endpoint, usage: dict[str, Any], prompt_tokens: int, completion_tokens: int) -> float | None:
-    """litellm's price for the usage, from its local cost map; None for a model it has no price for."""
-    litellm = load_litellm()
-    from litellm.types.utils import Usage
-
-    # Cached and reasoning tokens are priced apart where the model's entry says so.
-    details: dict[str, Any] = {
-        key: usage[key]
-        for key in ("prompt_tokens_details", "completion_tokens_details")
-        if isinstance(usage.get(key), dict)
-    }
-    try:
-        counted = Usage(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
-            **details,
-        )
-        prompt_cost, completion_cost = litellm.cost_per_token(
-            model=target.name, custom_llm_provider=target.provider, usage_object=counted
-        )
-    # litellm raises for a model it has no price for (and for details it cannot read): unpriced, as it does.
-    except Exception:
-        return None
-    return float(prompt_cost) + float(completion_cost)
 
 
 def _status_error(target: Endpoint, status: int, raw: bytes, headers: dict[str, str]) -> Exception:

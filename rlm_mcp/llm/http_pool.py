@@ -8,7 +8,9 @@ aiohttp is imported on first use: it takes ~0.4 s, which a server that makes no 
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import aiohttp
@@ -25,18 +27,27 @@ def session() -> aiohttp.ClientSession:
     if current is None or current.closed:
         # No connection limit here: the broker's concurrency limiter bounds calls in flight per session.
         # No timeout either: the broker's per-attempt deadline cancels the request, and with it the connection.
-        # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they do to litellm's own clients. Bodies are not
+        # No trust_env: it costs two thread hops per request (and sends ~/.netrc credentials); the proxy the
+        # environment names is looked up once per endpoint instead (``proxy_for``). Bodies are not
         # decompressed (requests ask for identity): the size cap on an answer holds for the bytes it becomes.
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
         current = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
-            trust_env=True,
+            trust_env=False,
             auto_decompress=False,
             headers={"Accept-Encoding": "identity"},
         )
         _sessions[loop] = current
     return current
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy HTTP(S)_PROXY names for ``url`` unless NO_PROXY exempts it, as litellm's own clients use."""
+    parts = urlsplit(url)
+    if parts.hostname is None or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
 
 
 async def close_session() -> None:
