@@ -32,6 +32,14 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "swift": ("tree_sitter_swift", "language"),
     "scala": ("tree_sitter_scala", "language"),
     "bash": ("tree_sitter_bash", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+    "sql": ("tree_sitter_sql", "language"),
+    "hcl": ("tree_sitter_hcl", "language"),
+    "html": ("tree_sitter_html", "language"),
+    "css": ("tree_sitter_css", "language"),
+    "json": ("tree_sitter_json", "language"),
+    "yaml": ("tree_sitter_yaml", "language"),
+    "toml": ("tree_sitter_toml", "language"),
 }
 
 MARKDOWN = "markdown"
@@ -54,15 +62,18 @@ _EXTENSIONS: dict[str, str] = {
     ".swift": "swift",
     **dict.fromkeys([".scala", ".sc"], "scala"),
     **dict.fromkeys([".sh", ".bash"], "bash"),
-    **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
-    # Text formats without a grammar: named so the manifest's breakdown is informative.
-    **dict.fromkeys([".json", ".jsonl"], "json"),
+    ".lua": "lua",
+    ".sql": "sql",
+    **dict.fromkeys([".tf", ".tfvars", ".hcl", ".nomad"], "hcl"),
+    **dict.fromkeys([".html", ".htm", ".xhtml"], "html"),
+    ".css": "css",
+    **dict.fromkeys([".json", ".jsonl", ".jsonc", ".json5", ".geojson", ".webmanifest"], "json"),
     **dict.fromkeys([".yaml", ".yml"], "yaml"),
     ".toml": "toml",
+    **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
+    # Text formats without a grammar: named so the manifest's breakdown is informative.
     **dict.fromkeys([".xml", ".xsd", ".xsl", ".svg"], "xml"),
-    **dict.fromkeys([".html", ".htm"], "html"),
-    **dict.fromkeys([".css", ".scss", ".less"], "css"),
-    ".sql": "sql",
+    **dict.fromkeys([".scss", ".sass", ".less"], "scss"),
     **dict.fromkeys([".rst", ".txt", ".log"], TEXT),
 }
 

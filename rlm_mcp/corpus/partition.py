@@ -25,6 +25,7 @@ LINES = "lines"
 BYTES_PER_TOKEN = 4
 # Deeper oversized nesting (e.g. a 5,000-term expression) is cut by lines instead of recursing.
 _MAX_DEPTH = 200
+_BODIES = ("body", "block")
 
 # (id, start_byte, end_byte, start_line, end_line, kind, symbol, tokens); lines 1-based inclusive.
 ChunkRow = tuple[str, int, int, int, int, str, str, int]
@@ -206,8 +207,14 @@ def _segments(node: tree_sitter.Node, lo: int, hi: int) -> list[Segment]:
 
 
 def _is_body(parent: tree_sitter.Node, index: int, child: tree_sitter.Node) -> bool:
-    """Whether ``child`` is the body-like part of ``parent`` (a field, or a ``*body``/``*block``)."""
-    return parent.field_name_for_child(index) is not None or child.type.endswith(("body", "block"))
+    """Whether ``child`` is the body-like part of ``parent`` (a field, or a ``*body``/``*block``).
+
+    The children of the root or of a body are statements, never one construct's parts (Lua tags its
+    ``local`` statements with a field; HCL calls every ``resource "x" "y" { }`` a ``block``).
+    """
+    if parent.parent is None or parent.type.endswith(_BODIES):
+        return False
+    return parent.field_name_for_child(index) is not None or child.type.endswith(_BODIES)
 
 
 def _chunk_rows(

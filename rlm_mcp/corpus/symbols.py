@@ -86,6 +86,7 @@ _QUERIES: dict[str, str] = {
         [(class_definition) (object_definition) (trait_definition) (enum_definition)] @class
     """,
     "bash": "(function_definition) @function",
+    "lua": "(function_declaration) @function",
 }
 
 # Name-bearing nodes for grammars whose definitions have no "name" field.
