@@ -20,7 +20,7 @@ from typing import Any
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 
-from . import chunks, corpus, exec_latency, fanout, memory
+from . import chunks, corpus, exec_latency, fanout, grep, memory
 from .reference import compare
 from .reference.environment import default_base_image
 
@@ -31,16 +31,18 @@ README = ROOT / "README.md"
 IN_CHECKOUT = (ROOT / "pyproject.toml").is_file()
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
-SECTIONS = ("exec", "corpus", "chunks", "fanout", "memory", "reference")
+SECTIONS = ("exec", "corpus", "grep", "chunks", "fanout", "memory", "reference")
 Row = tuple[str, str, str]
 
 
-def _run_section(name: str, quick: bool, base_image: str, image: str) -> dict[str, Any]:
+def _run_section(name: str, quick: bool, base_image: str, image: str, repository: Path | None = None) -> dict[str, Any]:
     """One section's figures; only `fanout.run` is called, as its internals change independently."""
     if name == "exec":
         return exec_latency.run(quick, image)
     if name == "corpus":
-        return corpus.run(quick)
+        return corpus.run(quick, repository)
+    if name == "grep":
+        return grep.run(quick, image, repository)
     if name == "chunks":
         return chunks.run(quick)
     if name == "fanout":
@@ -70,7 +72,9 @@ def _machine(base_image: str, image: str, quick: bool) -> dict[str, Any]:
     }
 
 
-def collect(quick: bool, base_image: str, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+def collect(
+    quick: bool, base_image: str, sections: tuple[str, ...] = SECTIONS, repository: Path | None = None
+) -> dict[str, Any]:
     """Run the sections; one that fails is recorded as skipped with its reason, the rest still run."""
     try:
         image = compare.build_our_image(base_image)
@@ -82,7 +86,7 @@ def collect(quick: bool, base_image: str, sections: tuple[str, ...] = SECTIONS) 
     for name in sections:
         print(f"bench: {name}{' (quick)' if quick else ''} ...", file=sys.stderr, flush=True)
         try:
-            results[name] = _run_section(name, quick, base_image, image)
+            results[name] = _run_section(name, quick, base_image, image, repository)
         except Exception as exc:
             results[name] = {"skipped": f"{type(exc).__name__}: {exc}"}
     results["machine"]["duration_s"] = round(time.perf_counter() - started, 1)
@@ -109,8 +113,20 @@ def _exec_rows(figures: dict[str, Any]) -> list[Row]:
 
 def _corpus_rows(figures: dict[str, Any]) -> list[Row]:
     size = f"{figures['tokens'] / 1e6:.1f}M tokens ({figures['text_bytes'] / 1e6:.0f} MB, {figures['files']:,} files)"
+    workers = figures["workers"]
     return [
-        (f"load + partition {size}, cold", f"{figures['cold_load_s']:.2f} s", f"{figures['workers']} workers"),
+        (
+            f"load + partition {size}, cold, {figures.get('repository', 'stdlib copies')}",
+            f"{figures['cold_load_s']:.2f} s",
+            f"{workers} workers; one worker {figures['cold_load_one_worker_s']:.2f} s "
+            f"({figures['workers_vs_one']:.2f}x, target <= 1x)",
+        ),
+        (
+            f"raw tree-sitter parse of the same files (read + parse), one process / {workers} workers",
+            f"{figures['raw_parse_s']:.2f} s / {figures['raw_parse_workers_s']:.2f} s",
+            f"cold load takes {figures['cold_vs_raw_parse']:.2f}x the one-process parse (target 1.5x), "
+            f"{figures['cold_vs_raw_parse_same_workers']:.2f}x the {workers}-worker one",
+        ),
         ("same, warm (index cache)", f"{figures['warm_reload_s']:.2f} s", ""),
         (
             "same, one file changed",
@@ -128,6 +144,27 @@ def _corpus_rows(figures: dict[str, Any]) -> list[Row]:
             f"partition takes {figures['partition_vs_parse']:.2f}x the parse time",
         ),
     ]
+
+
+def _grep_rows(figures: dict[str, Any]) -> list[Row]:
+    size = f"{figures['tokens'] / 1e6:.1f}M tokens, {figures['files']:,} files"
+    rows: list[Row] = [
+        (
+            f"full scan of the file texts in the sandbox ({size}), first / again",
+            f"{figures['first_scan_s']:.2f} s / {figures['second_scan_s'] * 1000:.0f} ms",
+            "again: from the sandbox's text cache",
+        )
+    ]
+    for name in grep.PATTERNS:
+        found = figures[name]
+        rows.append(
+            (
+                f"grep, {name} `{grep.PATTERNS[name][0]}`, every hit ({found['hits']:,})",
+                f"{found['s'] * 1000:.0f} ms",
+                f"ripgrep {found['rg_s'] * 1000:.0f} ms ({found['rg_hits']:,} lines): {found['vs_rg']:.2f}x, target 2x",
+            )
+        )
+    return rows
 
 
 def _fanout_rows(figures: dict[str, Any]) -> list[Row]:
@@ -209,6 +246,7 @@ def _chunks_rows(figures: dict[str, Any]) -> list[Row]:
 _ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "exec": _exec_rows,
     "corpus": _corpus_rows,
+    "grep": _grep_rows,
     "chunks": _chunks_rows,
     "fanout": _fanout_rows,
     "memory": _memory_rows,
@@ -270,6 +308,9 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
         help="image both sandboxes are built FROM (default rlm-mcp-base:bookworm when present, else python:3.12-slim)",
     )
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--repository", type=Path, help="a real repository for the corpus and grep sections (default: stdlib copies)"
+    )
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md (a checkout's)")
     return parser
 
@@ -281,7 +322,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
         parser.error("--update-readme needs the whole suite: drop --only")
     if args.update_readme and not IN_CHECKOUT:
         parser.error("--update-readme writes a checkout's README.md: run it from a clone of rlm-mcp")
-    results = collect(args.quick, args.base_image or default_base_image(), tuple(args.only or SECTIONS))
+    results = collect(
+        args.quick, args.base_image or default_base_image(), tuple(args.only or SECTIONS), args.repository
+    )
     results["machine"]["command"] = prog + (" --quick" if args.quick else "")  # the caption names the command run
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,7 +1,8 @@
 """Reading and partitioning many files, in worker processes when the work is large.
 
-Parsing is CPU-bound C code called from Python, so threads do not help; processes do. Small
-jobs stay in-process because starting workers costs more than it saves.
+Parsing is CPU-bound C code called from Python, so threads do not help; processes do. Workers
+are forked from a fork server that imported this module once per host process, so a load does
+not pay a fresh interpreter and its imports per worker; small jobs stay in-process anyway.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,17 +73,28 @@ def _ingest_in_pool(
     root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int, screen_lines: bool
 ) -> list[Outcome]:
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
-    # spawn, not fork: the host runs threads (anyio, docker), and forking those is unsafe.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_keep_stdout_clean) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=_keep_stdout_clean) as pool:
         futures = [
             (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens, screen_lines))
-            for indexes, batch in _batches(jobs, total // workers)
+            for indexes, batch in batches(jobs, total // workers)
         ]
         for indexes, future in futures:
             for index, outcome in zip(indexes, future.result(), strict=True):
                 outcomes[index] = outcome
     return outcomes
+
+
+def pool_context() -> BaseContext:
+    """Where workers come from: forks of a single-threaded fork server that preloaded this module, else spawn.
+
+    Never a fork of the host itself: it runs threads (anyio, docker), and forking those is unsafe.
+    The fork server is started on first use and ends with the host process.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def ingest_file(root: str, job: Job, chunk_tokens: int, screen_lines: bool = True) -> Outcome:
@@ -106,7 +119,7 @@ def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int, screen_lines: 
     return [ingest_file(root, job, chunk_tokens, screen_lines) for job in batch]
 
 
-def _batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:
+def batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:
     """Group jobs largest first into batches of bounded size, so workers finish together."""
     limit = max(1, min(_BATCH_BYTES, share // 4))
     order = sorted(range(len(jobs)), key=lambda index: -jobs[index][1])

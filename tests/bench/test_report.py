@@ -37,6 +37,12 @@ RESULTS: dict[str, Any] = {
         "tokens": 1_000_000,
         "workers": 2,
         "cold_load_s": 1.0,
+        "cold_load_one_worker_s": 1.6,
+        "workers_vs_one": 0.62,
+        "raw_parse_s": 0.9,
+        "raw_parse_workers_s": 0.5,
+        "cold_vs_raw_parse": 1.1,
+        "cold_vs_raw_parse_same_workers": 2.0,
         "warm_reload_s": 0.03,
         "raw_parse_mb_s": 8.0,
         "partition_mb_s": 6.0,
@@ -82,7 +88,7 @@ def test_render_makes_one_table_with_a_row_per_figure() -> None:
     assert lines[0].startswith("`python -m bench --quick` on 2 cores, 2026-01-02")
     table = [line for line in lines if line.startswith("|")]
     assert len(table) == len(lines) - 2  # the caption and one blank line, then only table rows
-    assert len(table) == 2 + 4 + 5 + 2 + 2 + 3
+    assert len(table) == 2 + 4 + 6 + 2 + 2 + 3
     assert any("**500x faster** (target 20x)" in row for row in table)
     assert any("**2000x faster** (target 100x)" in row for row in table)
 
