@@ -65,6 +65,19 @@ def _bench(args: argparse.Namespace) -> int:
     return int(suite.main(args.bench_args, prog="rlm-mcp bench"))
 
 
+def _report(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML page of a trajectory (the newest with --latest) and print where it went."""
+    from rlm_mcp import report
+    from rlm_mcp.ask import trajectory
+
+    if (args.trajectory is None) == (not args.latest):
+        raise RLMError("name one trajectory: pass a .jsonl file or --latest (the newest in the trajectory folder)")
+    source = args.trajectory or report.newest(trajectory.folder(Settings.from_args(args)))
+    target = args.output or source.with_suffix(".html")
+    print(report.write(target, report.trajectory_page(report.read(source))))
+    return 0
+
+
 def _setup(args: argparse.Namespace) -> int:
     """Register this installation's absolute command with an MCP client, or print the entry (--print)."""
     from rlm_mcp import clients
@@ -159,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     Settings.add_arguments(setup)
     setup.set_defaults(run=_setup)
+
+    report = commands.add_parser(
+        "report",
+        help="write a trajectory as one self-contained HTML page: timeline, code, output, sub-calls, budgets",
+    )
+    report.add_argument("trajectory", nargs="?", type=Path, help="a trajectory .jsonl file")
+    report.add_argument("--latest", action="store_true", help="the newest trajectory in <cache-dir>/trajectories")
+    report.add_argument("-o", "--output", type=Path, help="the HTML file (default: the trajectory's name, .html)")
+    Settings.add_arguments(report)
+    report.set_defaults(run=_report)
 
     # Every argument goes to the suite's own parser ("+" prefix: no "--flag" is an option here), so
     # `rlm-mcp bench` and `python -m bench` take one set of flags and other commands never import the suite.
