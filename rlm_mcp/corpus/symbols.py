@@ -35,8 +35,9 @@ _TS = (
 (internal_module) @namespace
 """
 )
+# A body is required: ``X(const X&) = delete;`` and ``~X() = default;`` parse as function_definition too.
 _C = """
-(function_definition) @function
+(function_definition body: (_)) @function
 (struct_specifier name: (_) body: (_)) @class
 (union_specifier name: (_) body: (_)) @class
 (enum_specifier name: (_) body: (_)) @class
@@ -51,7 +52,7 @@ _QUERIES: dict[str, str] = {
     "tsx": _TS,
     "go": "(function_declaration) @function (method_declaration) @method [(type_spec) (type_alias)] @class",
     "rust": """
-        (function_item) @function
+        [(function_item) (function_signature_item)] @function
         [(struct_item) (enum_item) (union_item) (trait_item) (impl_item)] @class
         (mod_item) @namespace
     """,
@@ -135,7 +136,7 @@ def find_definitions(language: str, root: tree_sitter.Node) -> list[Definition]:
     open_scopes: list[int] = []  # indexes into definitions, innermost last
     for (start, negative_end), (kind, node, row_shift) in sorted(found.items()):
         name = _name(language, node)
-        if not name:
+        if not name or _in_anonymous_class(node):
             continue
         # Sorted by start, so the innermost open scope that still reaches our end contains us.
         while open_scopes and definitions[open_scopes[-1]].end_byte < -negative_end:
@@ -168,7 +169,7 @@ def _capture(
     if language != "rust" or depth >= _MAX_MACRO_DEPTH:
         return
     rust = parser("rust")
-    for body in _item_macro_bodies(root):
+    for body in item_macro_bodies(root):
         # The body without its braces, parsed on its own: its offsets count from the byte after "{".
         inner = rust.parse(body.text[1:-1]) if rust is not None and body.text is not None else None
         if inner is not None:
@@ -176,7 +177,7 @@ def _capture(
             _capture(language, query, inner.root_node, found, shift, row_shift + body.start_point[0], depth + 1)
 
 
-def _item_macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
+def item_macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
     """The ``{ ... }`` token trees of Rust macro invocations standing where items stand (``cfg_rt! { ... }``)."""
     bodies: list[tree_sitter.Node] = []
     pending = [root]
@@ -200,14 +201,14 @@ def _name(language: str, node: tree_sitter.Node) -> str:
     if node.type == "impl_item":
         named = _impl_type(node)
     elif language in ("c", "cpp") and node.type == "function_definition":
-        named = _innermost_declarator(node)
+        named = _c_function_name(node)
     else:
         named = node.child_by_field_name("name") or next(
             (child for child in node.named_children if child.type in _NAME_TYPES), None
         )
     if named is None or named.text is None:
         return ""
-    text = named.text.decode("utf-8", "replace").split("<", 1)[0].strip()
+    text = _without_type_arguments(named.text.decode("utf-8", "replace")).strip()
     if named.type == "string":  # a quoted method name (``'foo'() {}``) is named foo
         text = text[1:-1]
     if node.type == "method_declaration" and language == "go":
@@ -216,12 +217,65 @@ def _name(language: str, node: tree_sitter.Node) -> str:
     return text.replace("::", ".")
 
 
+def _without_type_arguments(text: str) -> str:
+    """``SkipList<K, C>::Insert`` -> ``SkipList::Insert``; ``operator<<`` and what follows ``operator`` stay whole."""
+    head, operator, tail = text.partition("operator")
+    kept: list[str] = []
+    depth = 0
+    for char in head:
+        if char == "<":
+            depth += 1
+        elif char == ">" and depth:
+            depth -= 1
+        elif not depth:
+            kept.append(char)
+    return "".join(kept) + operator + tail
+
+
 def _impl_type(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The type a Rust impl is for, through references and pointers (``T`` for ``impl R for &mut T``)."""
     named = node.child_by_field_name("type")
     while named is not None and named.type in _RUST_WRAPPERS:
         named = named.child_by_field_name(_RUST_WRAPPERS[named.type])
     return named
+
+
+def _in_anonymous_class(node: tree_sitter.Node) -> bool:
+    """Whether ``node`` is a member of a Java anonymous class (``new T() { ... }``): it has no name to qualify it by."""
+    body = node.parent
+    return (
+        body is not None
+        and body.type == "class_body"
+        and body.parent is not None
+        and (body.parent.type == "object_creation_expression")
+    )
+
+
+def _c_function_name(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The name of a C/C++ function definition, also when an annotation macro follows its declarator.
+
+    The grammar reads ``void F(int n) LOCKS_EXCLUDED(mu) {`` either as a declaration of ``F`` (with no
+    ``;``) then a definition named ``LOCKS_EXCLUDED``, or as one definition holding ``F(int n)`` in an
+    ERROR node: either way the name is ``F``.
+    """
+    declarator = node.child_by_field_name("declarator")
+    for child in node.named_children:
+        if declarator is None or child.start_byte >= declarator.start_byte:
+            break
+        annotated = next((c for c in child.named_children if c.type == "function_declarator"), None)
+        if child.type == "ERROR" and annotated is not None:
+            return _innermost_declarator(annotated)
+    previous = node.prev_named_sibling
+    if (
+        node.child_by_field_name("type") is None
+        and previous is not None
+        and previous.type in ("field_declaration", "declaration")
+        and previous.end_point[0] == node.start_point[0]
+        and previous.text is not None
+        and not previous.text.rstrip().endswith(b";")
+    ):
+        return _innermost_declarator(previous)
+    return _innermost_declarator(node)
 
 
 def _innermost_declarator(node: tree_sitter.Node) -> tree_sitter.Node | None:

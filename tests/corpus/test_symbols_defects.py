@@ -129,3 +129,51 @@ def test_a_c_header_stays_c_even_when_it_guards_for_cpp() -> None:
     """`extern "C"` under `#ifdef __cplusplus` is what C headers do: the file is still C."""
     assert detect_language("dict.h", C_HEADER) == "c"
     assert {name for name, *_ in partition("dict.h", C_HEADER, 1500).symbols} == {"dict", "dictSize"}
+
+
+def test_a_cpp_method_followed_by_an_annotation_macro_keeps_its_name() -> None:
+    """`void F(int n) LOCKS_EXCLUDED(mu) {` defines F, not a function named after the macro (both parse shapes)."""
+    source = (
+        b"class Counter {\n"
+        b" public:\n"
+        b"  void IncrementBy(int count) LOCKS_EXCLUDED(mu_) {\n    count_ += count;\n  }\n"
+        b"  int Read() LOCKS_EXCLUDED(mu_) {\n    return count_;\n  }\n"
+        b"};\n"
+    )
+    assert set(_symbols("counter.cc", source)) == {"Counter", "Counter.IncrementBy", "Counter.Read"}
+
+
+def test_deleted_and_defaulted_cpp_members_are_not_definitions() -> None:
+    """`X(const X&) = delete;` and `~X() = default;` have no body to read: only the real constructor is listed."""
+    source = b"class X {\n  X() {}\n  X(const X&) = delete;\n  ~X() = default;\n};\n"
+    assert set(_symbols("x.cc", source)) == {"X", "X.X"}
+
+
+def test_members_of_java_anonymous_classes_are_not_listed_as_the_enclosing_methods_children() -> None:
+    """`new Runnable() { public void run() {} }` inside `start` adds no `A.start.run`: it has no name of its own."""
+    source = (
+        b"class A {\n  void start() {\n    new Thread(new Runnable() {\n      public void run() {}\n    });\n  }\n}\n"
+    )
+    assert set(_symbols("A.java", source)) == {"A", "A.start"}
+
+
+def test_rust_trait_methods_without_a_body_are_definitions() -> None:
+    """A trait's required methods (`fn id(&self) -> u64;`) are part of its definition, as the provided ones are."""
+    source = b'pub trait Instrumented {\n    fn id(&self) -> u64;\n    fn name(&self) -> &str { "" }\n}\n'
+    assert _symbols("trace.rs", source) == {
+        "Instrumented": ("class", 1, 4),
+        "Instrumented.id": ("method", 2, 2),
+        "Instrumented.name": ("method", 3, 3),
+    }
+
+
+def test_out_of_class_template_members_are_named_after_the_member() -> None:
+    """`SkipList<K, C>::NewNode` is `SkipList.NewNode` (not `SkipList`); `operator<<` keeps its angle brackets."""
+    source = (
+        b"template <typename Key, class Comparator>\n"
+        b"struct SkipList<Key, Comparator>::Node { int height; };\n"
+        b"template <typename Key, class Comparator>\n"
+        b"typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(int height) { return 0; }\n"
+        b"std::ostream& operator<<(std::ostream& out, const Key& key) { return out; }\n"
+    )
+    assert set(_symbols("skiplist.cc", source)) == {"SkipList.Node", "SkipList.NewNode", "operator<<"}
