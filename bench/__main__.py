@@ -20,7 +20,7 @@ from typing import Any
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import SandboxUnavailable
 
-from . import chunks, corpus, exec_latency, fanout, grep, memory
+from . import chunks, corpus, exec_latency, fanout, grep, memory, symbols
 from .reference import compare
 from .reference.environment import default_base_image
 
@@ -31,7 +31,7 @@ README = ROOT / "README.md"
 IN_CHECKOUT = (ROOT / "pyproject.toml").is_file()
 START_MARKER = "<!-- bench:start -->"
 END_MARKER = "<!-- bench:end -->"
-SECTIONS = ("exec", "corpus", "grep", "chunks", "fanout", "memory", "reference")
+SECTIONS = ("exec", "corpus", "grep", "chunks", "symbols", "fanout", "memory", "reference")
 Row = tuple[str, str, str]
 
 
@@ -45,6 +45,8 @@ def _run_section(name: str, quick: bool, base_image: str, image: str, repository
         return grep.run(quick, image, repository)
     if name == "chunks":
         return chunks.run(quick)
+    if name == "symbols":
+        return symbols.run(quick)
     if name == "fanout":
         return fanout.run(quick)
     if name == "memory":
@@ -243,11 +245,33 @@ def _chunks_rows(figures: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _symbols_rows(figures: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for language, measured in figures.items():
+        if "skipped" in measured:
+            rows.append((f"symbols, {language}", "skipped", str(measured["skipped"])))
+            continue
+        counted = f"{measured['theirs']:,} definitions in {measured['files']:,} files"
+        versus = f"target >= {measured['target']:.0%}; {counted}"
+        if measured["in_macro_bodies"]:
+            versus += f"; {measured['in_macro_bodies']:,} more found in macro bodies"
+        recall, precision = measured["recall"] or 0.0, measured["precision"] or 0.0
+        rows.append(
+            (
+                f"symbols, {language} ({', '.join(measured['repos'])}) vs {measured['reference']}",
+                f"recall {recall:.2%} · precision {precision:.2%}",
+                versus,
+            )
+        )
+    return rows
+
+
 _ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "exec": _exec_rows,
     "corpus": _corpus_rows,
     "grep": _grep_rows,
     "chunks": _chunks_rows,
+    "symbols": _symbols_rows,
     "fanout": _fanout_rows,
     "memory": _memory_rows,
     "reference": _reference_rows,
