@@ -13,7 +13,7 @@ class LoadOptions:
     """Settings of one load; every field has a safe default."""
 
     include: tuple[str, ...] = ()
-    """Gitignore-style globs; when given, only files matching one of them are loaded."""
+    """Gitignore-style globs; when given, only files matching one of them are loaded, vendored or lock files too."""
     exclude: tuple[str, ...] = ()
     """Gitignore-style globs of files and folders to leave out."""
     secret_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
@@ -21,7 +21,7 @@ class LoadOptions:
     screen_lines: bool = True
     """Withhold secret lines (tokens, private key blocks) of the files that are loaded."""
     gitignore: bool = True
-    """Honour ``.gitignore`` files (nested ones too) and ``.git/info/exclude``."""
+    """Honour ``.gitignore`` files (nested ones too) and ``.git/info/exclude``, except for files git tracks."""
     max_file_bytes: int = 2_000_000
     """Files larger than this are skipped (listed as ``too_large``)."""
     max_total_bytes: int = 512_000_000
