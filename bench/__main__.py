@@ -291,19 +291,37 @@ def render(results: dict[str, Any]) -> str:
         f"{machine.get('duration_s', 0):.0f} s):"
     )
     lines = [caption, "", "| figure | value | compared with |", "| --- | --- | --- |"]
+    for rows in section_rows(results).values():
+        lines.extend(f"| {figure} | {value} | {versus} |" for figure, value, versus in rows)
+    return "\n".join(lines)
+
+
+def section_rows(results: dict[str, Any]) -> dict[str, list[Row]]:
+    """The table rows of each section run, in table order: its figures, or why there are none."""
+    table: dict[str, list[Row]] = {}
     for name, rows_of in _ROWS.items():
         if name not in results:
             continue
         figures = results[name]
         if "skipped" in figures:
-            rows = [(name, "skipped", str(figures["skipped"])[:160].replace("|", "/").replace("\n", " "))]
-        else:
-            try:
-                rows = rows_of(figures)
-            except KeyError as exc:  # a section's script changed its figures: the JSON still has them
-                rows = [(name, "see the JSON file", f"no figure {exc} to show")]
-        lines.extend(f"| {figure} | {value} | {versus} |" for figure, value, versus in rows)
-    return "\n".join(lines)
+            table[name] = [(name, "skipped", str(figures["skipped"])[:160].replace("|", "/").replace("\n", " "))]
+            continue
+        try:
+            table[name] = rows_of(figures)
+        except KeyError as exc:  # a section's script changed its figures: the JSON still has them
+            table[name] = [(name, "see the JSON file", f"no figure {exc} to show")]
+    return table
+
+
+def write_html(figures_file: Path, target: Path) -> Path:
+    """Draw the figures of an earlier run as charts in one self-contained HTML page; runs no benchmark."""
+    from rlm_mcp import report
+
+    try:
+        results = json.loads(figures_file.read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"no figures at {figures_file}: run the suite first, or name the file with --json") from None
+    return report.write(target, report.bench_page(results, section_rows(results)))
 
 
 def update_readme(block: str, readme: Path = README) -> None:
@@ -336,12 +354,20 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
         "--repository", type=Path, help="a real repository for the corpus and grep sections (default: stdlib copies)"
     )
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md (a checkout's)")
+    parser.add_argument(
+        "--html", type=Path, help="draw the figures file (--json) as charts in this HTML file, running nothing"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    if args.html:
+        if args.quick or args.only or args.update_readme:
+            parser.error("--html draws the figures of an earlier run: run the suite first, then --html alone")
+        print(write_html(args.json, args.html))
+        return 0
     if args.update_readme and args.only:
         parser.error("--update-readme needs the whole suite: drop --only")
     if args.update_readme and not IN_CHECKOUT:

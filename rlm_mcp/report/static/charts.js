@@ -43,7 +43,8 @@
         order: series.type === "line" ? 0 : 1
       };
     });
-    var scales = { x: { stacked: spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } }, y: axis(spec.unit, spec.log, spec.stacked, false) };
+    var ticks = { autoSkip: many, maxRotation: many ? 0 : 50 };
+    var scales = { x: { stacked: spec.stacked, ticks: ticks }, y: axis(spec.unit, spec.log, spec.stacked, false) };
     if (spec.series.some(function (series) { return series.axis === "y2"; })) {
       scales.y2 = axis(spec.unit2, false, false, true);
     }
