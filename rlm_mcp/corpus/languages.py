@@ -36,12 +36,17 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "sql": ("tree_sitter_sql", "language"),
     "hcl": ("tree_sitter_hcl", "language"),
     "html": ("tree_sitter_html", "language"),
+    # Single-file components: HTML structure; their <script> and <style> blocks get their own grammar.
+    "vue": ("tree_sitter_html", "language"),
+    "svelte": ("tree_sitter_html", "language"),
     "css": ("tree_sitter_css", "language"),
     "json": ("tree_sitter_json", "language"),
     "yaml": ("tree_sitter_yaml", "language"),
     "toml": ("tree_sitter_toml", "language"),
 }
 
+MARKUP = frozenset({"html", "vue", "svelte"})
+"""Languages parsed as HTML whose script and style blocks are parsed again by their own grammar."""
 MARKDOWN = "markdown"
 TEXT = "text"
 
@@ -66,6 +71,8 @@ _EXTENSIONS: dict[str, str] = {
     ".sql": "sql",
     **dict.fromkeys([".tf", ".tfvars", ".hcl", ".nomad"], "hcl"),
     **dict.fromkeys([".html", ".htm", ".xhtml"], "html"),
+    ".vue": "vue",
+    ".svelte": "svelte",
     ".css": "css",
     **dict.fromkeys([".json", ".jsonl", ".jsonc", ".json5", ".geojson", ".webmanifest"], "json"),
     **dict.fromkeys([".yaml", ".yml"], "yaml"),

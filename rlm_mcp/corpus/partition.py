@@ -10,13 +10,15 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import tree_sitter
 
 from rlm_mcp._sandbox.wire import content_sha
+from rlm_mcp.corpus.embedded import Block, embedded_blocks
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
-from rlm_mcp.corpus.languages import MARKDOWN, detect_language, parser
+from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, detect_language, parser
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, section_cuts
 
@@ -74,8 +76,11 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     if file_parser is not None:
         root = file_parser.parse(data).root_node
         parse_error = root.has_error
-        definitions = find_definitions(language, root)
-        cuts = _structure(data, root, budget)
+        blocks = embedded_blocks(data, root) if language in MARKUP else {}
+        definitions = _concatenated(
+            [find_definitions(language, root), *(find_definitions(b.language, b.root) for b in blocks.values())]
+        )
+        cuts = _structure(data, root, budget, blocks)
         default_kind = MODULE
     elif language == MARKDOWN:
         definitions = markdown_headings(data)
@@ -89,11 +94,20 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols, parse_error)
 
 
-def _structure(data: bytes, root: tree_sitter.Node, budget: int) -> list[int]:
+def _structure(data: bytes, root: tree_sitter.Node, budget: int, blocks: Mapping[int, Block]) -> list[int]:
     """Cut positions along the syntax tree, tidied so no fragment stands alone where it can join a neighbour."""
     cuts: list[Cut] = []
-    _split(data, root, 0, len(data), budget, cuts, 0)
+    _split(data, root, 0, len(data), budget, cuts, 0, blocks)
     return tidy(data, cuts, budget)
+
+
+def _concatenated(lists: list[list[Definition]]) -> list[Definition]:
+    """Definitions of consecutive byte regions (a page's script blocks) in one list, parents re-indexed."""
+    joined: list[Definition] = []
+    for definitions in lists:
+        offset = len(joined)
+        joined.extend(d._replace(parent=d.parent + offset if d.parent >= 0 else -1) for d in definitions)
+    return joined
 
 
 def count_lines(data: bytes) -> int:
@@ -110,8 +124,20 @@ def _lines(data: bytes, lo: int, hi: int, budget: int, cuts: list[Cut]) -> None:
     cuts.extend((at, WITHIN_LINES) for at in line_cuts(data, lo, hi, budget))
 
 
-def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, cuts: list[Cut], depth: int) -> None:
-    """Append cuts inside ``[lo, hi)``, the span of ``node`` plus its leading trivia, tagged with ``depth``."""
+def _split(
+    data: bytes,
+    node: tree_sitter.Node,
+    lo: int,
+    hi: int,
+    budget: int,
+    cuts: list[Cut],
+    depth: int,
+    blocks: Mapping[int, Block],
+) -> None:
+    """Append cuts inside ``[lo, hi)``, the span of ``node`` plus its leading trivia, tagged with ``depth``.
+
+    A text node that ``blocks`` holds (a page's script) is split along that block's own tree.
+    """
     segments = _segments(node, lo, hi)
     if not segments or depth > _MAX_DEPTH:
         _lines(data, lo, hi, budget, cuts)
@@ -121,6 +147,8 @@ def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, c
     group_start = lo
     for segment in segments:
         start, end, main, index = segment.start, segment.end, segment.main, segment.child
+        if not main.child_count and main.start_byte in blocks:
+            main = blocks[main.start_byte].root
         size = end - start
         spills = bool(group) and group + size > budget
         # A body that fits alone but not after its header is split so the header joins it.
@@ -150,7 +178,7 @@ def _split(data: bytes, node: tree_sitter.Node, lo: int, hi: int, budget: int, c
                 group, group_start = end - own, own
                 continue
         if main.child_count:
-            _split(data, main, begin, end, budget, cuts, depth + 1)
+            _split(data, main, begin, end, budget, cuts, depth + 1, blocks)
         else:
             _lines(data, begin, end, budget, cuts)
         _cut(cuts, end, depth)
