@@ -15,8 +15,7 @@ GENERATED = "generated"
 LOCK_FILE = "lock_file"
 LFS_POINTER = "lfs_pointer"
 MINIFIED = "minified"
-CONTENT_REASONS = frozenset({GENERATED, LFS_POINTER, MINIFIED})
-"""Reasons found by reading a file (the others are found from its name)."""
+JUNK_REASONS = frozenset({VENDORED, GENERATED, LOCK_FILE, LFS_POINTER, MINIFIED})
 
 # Plain name tests, not patterns: this module is imported by every parse worker, and the walk asks per path.
 _VENDORED_FOLDERS = frozenset({"vendor", "third_party", "third-party", "node_modules", "bower_components"})

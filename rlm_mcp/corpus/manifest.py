@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
+from rlm_mcp.corpus.junk import JUNK_REASONS
 from rlm_mcp.corpus.languages import MARKDOWN, grammar
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN, estimate_tokens
 
@@ -20,6 +21,7 @@ TOP_FOLDERS = 15
 SKIPPED_SAMPLES = 5
 WITHHELD_FILES = 20
 WITHHELD_SPANS = 10
+JUNK_NOTE = "vendored, generated, lock and minified files are not indexed; include=[...] loads those skipped by name"
 
 
 def build_manifest(corpus: Corpus) -> dict[str, Any]:
@@ -56,6 +58,7 @@ def build_manifest(corpus: Corpus) -> dict[str, Any]:
             "total": len(corpus.skipped),
             "by_reason": dict(reasons.most_common()),
             "samples": dict(samples),
+            **({"junk_note": JUNK_NOTE} if JUNK_REASONS & reasons.keys() else {}),
         },
         "withheld_lines": _withheld_lines(corpus),
         **_partial(corpus),

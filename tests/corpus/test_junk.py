@@ -107,8 +107,14 @@ def test_each_kind_of_junk_has_its_own_reason_in_the_manifest(make_repo: MakeRep
             "x.min.js": "a\n",
         }
     )
-    by_reason = build_manifest(load_corpus(root))["skipped"]["by_reason"]
-    assert by_reason == {"vendored": 1, "generated": 1, "lock_file": 1, "lfs_pointer": 1, "minified": 1}
+    skipped = build_manifest(load_corpus(root))["skipped"]
+    assert skipped["by_reason"] == {"vendored": 1, "generated": 1, "lock_file": 1, "lfs_pointer": 1, "minified": 1}
+    assert "include=" in skipped["junk_note"]
+
+
+def test_a_load_without_junk_has_no_junk_note(make_repo: MakeRepo) -> None:
+    """The note on bringing junk back appears only when junk was skipped: the manifest stays lean."""
+    assert "junk_note" not in build_manifest(load_corpus(make_repo({"main.go": SOURCE})))["skipped"]
 
 
 def test_an_include_brings_junk_back(make_repo: MakeRepo) -> None:
