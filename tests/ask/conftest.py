@@ -32,7 +32,9 @@ def priced_root() -> str:
 def package_copy(tmp_path: Path) -> Path:
     """A copy of this project's rlm_mcp/ package: a real repository of a few dozen Python files."""
     target = tmp_path / "repo"
-    shutil.copytree(Path(rlm_mcp.__file__).parent, target, ignore=shutil.ignore_patterns("__pycache__", "_sandbox"))
+    shutil.copytree(
+        Path(rlm_mcp.__file__).parent, target, ignore=shutil.ignore_patterns("__pycache__", "_sandbox", "_bench")
+    )
     return target
 
 
