@@ -48,6 +48,7 @@ GRAMMARS: dict[str, tuple[str, str]] = {
 MARKUP = frozenset({"html", "vue", "svelte"})
 """Languages parsed as HTML whose script and style blocks are parsed again by their own grammar."""
 MARKDOWN = "markdown"
+RST = "rst"
 TEXT = "text"
 
 _EXTENSIONS: dict[str, str] = {
@@ -78,10 +79,11 @@ _EXTENSIONS: dict[str, str] = {
     **dict.fromkeys([".yaml", ".yml"], "yaml"),
     ".toml": "toml",
     **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
+    **dict.fromkeys([".rst", ".rest"], RST),
     # Text formats without a grammar: named so the manifest's breakdown is informative.
     **dict.fromkeys([".xml", ".xsd", ".xsl", ".svg"], "xml"),
     **dict.fromkeys([".scss", ".sass", ".less"], "scss"),
-    **dict.fromkeys([".rst", ".txt", ".log"], TEXT),
+    **dict.fromkeys([".txt", ".log"], TEXT),
 }
 
 _FILENAMES: dict[str, str] = {

@@ -18,9 +18,9 @@ import tree_sitter
 from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.embedded import Block, embedded_blocks
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
-from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, detect_language, parser
+from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, RST, detect_language, parser
 from rlm_mcp.corpus.symbols import Definition, find_definitions
-from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, section_cuts
+from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, rst_headings, section_cuts
 
 MODULE = "module"
 LINES = "lines"
@@ -28,6 +28,7 @@ BYTES_PER_TOKEN = 4
 # Deeper oversized nesting (e.g. a 5,000-term expression) is cut by lines instead of recursing.
 _MAX_DEPTH = 200
 _BODIES = ("body", "block")
+_HEADINGS = {MARKDOWN: markdown_headings, RST: rst_headings}
 
 # (id, start_byte, end_byte, start_line, end_line, kind, symbol, tokens); lines 1-based inclusive.
 ChunkRow = tuple[str, int, int, int, int, str, str, int]
@@ -82,8 +83,8 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
         )
         cuts = _structure(data, root, budget, blocks)
         default_kind = MODULE
-    elif language == MARKDOWN:
-        definitions = markdown_headings(data)
+    elif language in _HEADINGS:
+        definitions = _HEADINGS[language](data)
         cuts = tidy(data, section_cuts(data, definitions, budget), budget)
         default_kind = SECTION
     else:

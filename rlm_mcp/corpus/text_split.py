@@ -1,4 +1,4 @@
-"""Splitting text that has no grammar: line windows, and Markdown by headings.
+"""Splitting text that has no grammar: line windows, and Markdown and reStructuredText by headings.
 
 Both return cut positions (byte offsets) rather than pieces, so the caller can always
 rebuild the file byte for byte from consecutive ranges.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import NamedTuple
 
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes
 from rlm_mcp.corpus.symbols import Definition
@@ -16,6 +17,8 @@ SECTION = "section"
 
 _HEADING = re.compile(rb" {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(rb" {0,3}(`{3,}|~{3,})")
+# A reST adornment: one punctuation character repeated, at least three times.
+_RST_ADORNMENT = re.compile(rb"""([!-/:-@\[-`{-~])\1{2,}""")
 
 
 def line_cuts(data: bytes, start: int, end: int, budget: int) -> list[int]:
@@ -39,16 +42,21 @@ def line_cuts(data: bytes, start: int, end: int, budget: int) -> list[int]:
     return cuts
 
 
+class Heading(NamedTuple):
+    """A heading as a scanner finds it: where its section starts, its 1-based line, level and title."""
+
+    start_byte: int
+    line: int
+    level: int
+    title: str
+
+
 def markdown_headings(data: bytes) -> list[Definition]:
     """Every ATX heading outside fenced code blocks, named by its path (``Guide > Install``)."""
-    headings: list[Definition] = []
-    levels: list[int] = []
-    open_scopes: list[int] = []
+    found: list[Heading] = []
     fence = b""
     position = 0
-    line_number = 0
-    for line in data.split(b"\n"):
-        line_number += 1
+    for line_number, line in enumerate(data.split(b"\n"), 1):
         start, position = position, position + len(line) + 1
         fence_match = _FENCE.match(line)
         if fence_match:
@@ -59,16 +67,50 @@ def markdown_headings(data: bytes) -> list[Definition]:
                 fence = b""
             continue
         heading = None if fence else _HEADING.match(line.rstrip(b"\r"))
-        if heading is None:
+        if heading is not None:
+            title = heading.group(2).decode("utf-8", "replace")
+            found.append(Heading(start, line_number, len(heading.group(1)), title))
+    return _nested(data, found)
+
+
+def rst_headings(data: bytes) -> list[Definition]:
+    """Every reStructuredText section title (a line underlined, maybe overlined, by one punctuation mark).
+
+    Levels follow the order in which adornment styles first appear, as docutils assigns them.
+    """
+    lines = data.split(b"\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    styles: list[tuple[bytes, bool]] = []
+    found: list[Heading] = []
+    index = 1
+    while index < len(lines):
+        title, under = lines[index - 1].rstrip(), lines[index].rstrip()
+        if not (title and not title[:1].isspace() and _RST_ADORNMENT.fullmatch(under) and len(under) >= len(title)):
+            index += 1
             continue
-        level = len(heading.group(1))
-        while open_scopes and levels[open_scopes[-1]] >= level:
-            _close(headings, open_scopes.pop(), start, line_number - 1)
-        title = heading.group(2).decode("utf-8", "replace")
+        over = index >= 2 and lines[index - 2].rstrip() == under
+        style = (under[:1], over)
+        if style not in styles:
+            styles.append(style)
+        first = index - 2 if over else index - 1
+        found.append(Heading(starts[first], first + 1, styles.index(style), title.decode("utf-8", "replace")))
+        index += 2
+    return _nested(data, found)
+
+
+def _nested(data: bytes, found: list[Heading]) -> list[Definition]:
+    """Headings as definitions nested by level, each section running to the next peer or higher heading."""
+    headings: list[Definition] = []
+    levels: list[int] = []
+    open_scopes: list[int] = []
+    for heading in found:
+        while open_scopes and levels[open_scopes[-1]] >= heading.level:
+            _close(headings, open_scopes.pop(), heading.start_byte, heading.line - 1)
         parent = open_scopes[-1] if open_scopes else -1
-        name = f"{headings[parent].name} > {title}" if parent >= 0 else title
-        headings.append(Definition(start, start, SECTION, name, line_number, line_number, parent))
-        levels.append(level)
+        name = f"{headings[parent].name} > {heading.title}" if parent >= 0 else heading.title
+        start = heading.start_byte
+        headings.append(Definition(start, start, SECTION, name, heading.line, heading.line, parent))
+        levels.append(heading.level)
         open_scopes.append(len(headings) - 1)
     last_line = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     for index in open_scopes:

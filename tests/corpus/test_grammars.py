@@ -70,3 +70,22 @@ def test_lua_functions_are_symbols() -> None:
     """Lua's functions (module ones like ``M.step_3`` and local ones) are listed as definitions."""
     data = b"local M = {}\n\nfunction M.step(x)\n  return x\nend\n\nlocal function helper()\nend\n\nreturn M\n"
     assert {"M.step", "helper"} <= {name for name, *_ in partition("init.lua", data, 1500).symbols}
+
+
+def test_rst_sections_are_named_and_nested_by_adornment() -> None:
+    """reST titles (over- and underlined, underlined) nest in the order their styles appear; a transition is none."""
+    prose = "".join(f"Sentence {i} of a paragraph about this part.\n" for i in range(12))
+    data = (
+        f"=====\nGuide\n=====\n\nIntro.\n\nInstall\n-------\n\n{prose}\n----------\n\n{prose}\n"
+        f"Usage\n-----\n\n{prose}\nDetails\n~~~~~~~\n\n{prose}"
+    ).encode()
+    parsed = partition("guide.rst", data, BUDGET_TOKENS)
+    assert [name for name, *_ in parsed.symbols] == [
+        "Guide",
+        "Guide > Install",
+        "Guide > Usage",
+        "Guide > Usage > Details",
+    ]
+    texts = [data[row[1] : row[2]] for row in parsed.chunks]
+    assert b"".join(texts) == data
+    assert all(re.match(rb"(=====\nGuide|Install|Sentence|Usage|Details)", text) for text in texts), texts
