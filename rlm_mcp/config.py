@@ -133,6 +133,11 @@ class Settings:
         "API key for --api-base; providers' own variables (ANTHROPIC_API_KEY...) also work",
     )
     llm_concurrency: int = _setting(16, "RLM_LLM_CONCURRENCY", "sub-calls in flight at once per session")
+    llm_direct: bool = _setting(
+        True,
+        "RLM_LLM_DIRECT",
+        "send openai/ and hosted_vllm/ sub-calls at --api-base straight to it, as litellm would (false: via litellm)",
+    )
     llm_max_batch: int = _setting(100_000, "RLM_LLM_MAX_BATCH", "most prompts in one llm_batch or rlm_query")
     llm_timeout_s: float = _setting(120.0, "RLM_LLM_TIMEOUT", "seconds one sub-call attempt may take")
     llm_retries: int = _setting(
@@ -241,6 +246,7 @@ class Settings:
             api_base=self.api_base,
             api_key=self.api_key,
             concurrency=self.llm_concurrency,
+            direct=self.llm_direct,
             max_batch=self.llm_max_batch,
             timeout_s=self.llm_timeout_s,
             max_retries=self.llm_retries,
