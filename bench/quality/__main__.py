@@ -12,7 +12,8 @@ from pathlib import Path
 from rlm_mcp.config import Settings
 
 from .questions import SIZES, write
-from .suite import run
+from .repository import fetch_packages
+from .suite import packages_folder, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,12 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repoqa", type=Path, help="RepoQA repoqa-2024-04-20.json(.gz): run its needle functions")
     parser.add_argument("--json", action="store_true", help="also print the whole report as JSON")
     parser.add_argument("--write-set", action="store_true", help="rewrite the committed sets of --sizes, run nothing")
+    parser.add_argument("--fetch-packages", action="store_true", help="pip-download the pinned sdists (1M, 10M)")
     args = parser.parse_args(argv)
-    if args.write_set:
-        write(args.sizes or list(SIZES))
-        return 0
     chosen = {"model": args.model, "root_model": args.root_model, "api_base": args.api_base, "backend": args.backend}
     settings = Settings.from_env(**{name: value for name, value in chosen.items() if value is not None})
+    if args.fetch_packages:
+        fetch_packages(packages_folder(settings))
+    if args.write_set:
+        write(args.sizes or list(SIZES), packages_folder(settings))
+        return 0
     report = run(
         args.quick,
         args.sizes,

@@ -22,12 +22,14 @@ from typing import Any, Literal
 from rlm_mcp.errors import RLMError
 
 from . import facts
-from .repository import Needle, Repository, build, needle_places, plant, stdlib_sources
+from .repository import PACKAGES, Needle, Repository, build, needle_places, plant, stdlib_sources
 
 VERSION = 1
 """Bumped whenever a question, an answer or the tree they are asked over changes."""
 SEED = 16
 SIZES = {"128k": 128_000, "1m": 1_000_000, "10m": 10_000_000}
+PACKAGED_SIZES = ("1m", "10m")
+"""Sizes whose tree also holds the pinned sdists (128k stays stdlib-only, so its set rebuilds offline)."""
 FOLDER = Path(__file__).parent / "questions"
 
 Family = Literal["one_place", "all_data", "pairs"]
@@ -131,9 +133,11 @@ class QuestionSet:
         needles = [Needle(**needle) for needle in body["needles"]]
         return cls(body["size"], body["inputs"], body["repository"], needles, questions, body["version"])
 
-    def build(self, target: Path) -> Repository:
-        """The tree these questions are about, in `target`; QuestionSetMismatch when this Python makes another."""
-        repo = build(target, self.repository["target_tokens"], self.inputs["seed"])
+    def build(self, target: Path, packages: Path) -> Repository:
+        """The tree these questions are about, in `target` (sdists read from `packages`); QuestionSetMismatch
+        when this Python makes another."""
+        folder = packages if self.inputs["packages"] else None
+        repo = build(target, self.repository["target_tokens"], self.inputs["seed"], folder)
         plant(repo, self.needles)
         if repo.fingerprint() != self.repository["sha256"]:
             raise QuestionSetMismatch(
@@ -153,11 +157,15 @@ def load(size: str) -> QuestionSet:
     return QuestionSet.from_json(path_for(size).read_text(encoding="utf-8"))
 
 
-def generate(size: str, target: Path, seed: int = SEED) -> tuple[QuestionSet, Repository]:
-    """Build the `size` tree in `target`, plant its needles and draw its questions, all from `seed`."""
+def generate(size: str, target: Path, packages: Path, seed: int = SEED) -> tuple[QuestionSet, Repository]:
+    """Build the `size` tree in `target`, plant its needles and draw its questions, all from `seed`.
+
+    The sizes in PACKAGED_SIZES also copy the pinned sdists, read from the folder `packages`.
+    """
     tokens = SIZES[size]
     rng = random.Random(f"{seed}-{size}")
-    repo = build(target, tokens, seed)
+    packaged = size in PACKAGED_SIZES
+    repo = build(target, tokens, seed, packages if packaged else None)
     count = _DRAWN["needle"][list(SIZES).index(size)]
     codes = [f"{rng.choice(_VAULTS)}-{rng.randint(1000, 9999)}" for _ in range(count)]
     places = needle_places(repo, rng, count)
@@ -173,7 +181,7 @@ def generate(size: str, target: Path, seed: int = SEED) -> tuple[QuestionSet, Re
         "implementation": platform.python_implementation(),
         "sources": "the standard library: .py files outside test folders that parse as UTF-8",
         "stdlib_files": len(stdlib_sources()),
-        "packages": [],
+        "packages": [asdict(package) for package in PACKAGES] if packaged else [],
         "seed": seed,
         "sizes": SIZES,
     }
@@ -377,11 +385,11 @@ _GROUPS: tuple[str, ...] = (
 )
 
 
-def write(sizes: Sequence[str]) -> None:
-    """Regenerate the committed sets of `sizes` into FOLDER."""
+def write(sizes: Sequence[str], packages: Path) -> None:
+    """Regenerate the committed sets of `sizes` into FOLDER (the sdists read from `packages`)."""
     FOLDER.mkdir(exist_ok=True)
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="rlm-questions-") as tmp:
-            drawn, _ = generate(size, Path(tmp))
+            drawn, _ = generate(size, Path(tmp), packages)
         path_for(size).write_text(drawn.to_json(), encoding="utf-8")
         print(f"{path_for(size)}: {len(drawn.questions)} questions over {drawn.repository['files']} files")

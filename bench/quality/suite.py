@@ -74,7 +74,8 @@ def run(
     out = Path(out or Path(settings.cache_dir) / "quality" / stamp)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rlm-quality-") as tmp:
-        groups = [_group(size, Path(tmp) / size, quick, regenerate, out) for size in chosen]
+        packages = packages_folder(settings)
+        groups = [_group(size, Path(tmp) / size, packages, quick, regenerate, out) for size in chosen]
         groups += _external_groups(external, Path(tmp) / "external")
         everything = [question for group in groups for question in group.questions]
         server = None
@@ -100,14 +101,19 @@ def run(
     return report
 
 
-def _group(size: str, target: Path, quick: bool, regenerate: bool, out: Path) -> Group:
+def packages_folder(settings: Settings) -> Path:
+    """Where the pinned sdists are read from (and --fetch-packages puts them)."""
+    return Path(settings.cache_dir) / "quality" / "sdists"
+
+
+def _group(size: str, target: Path, packages: Path, quick: bool, regenerate: bool, out: Path) -> Group:
     """The committed set of `size` over its rebuilt tree, or (`regenerate`) a set drawn afresh, saved in `out`."""
     if regenerate:
-        drawn, repo = questions.generate(size, target)
+        drawn, repo = questions.generate(size, target, packages)
         (out / f"questions-{size}.json").write_text(drawn.to_json(), encoding="utf-8")
     else:
         drawn = questions.load(size)
-        repo = drawn.build(target)
+        repo = drawn.build(target, packages)
     chosen = [question for question in drawn.questions if question.quick or not quick]
     return Group(size, repo, chosen)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import platform
 import re
+import tarfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,16 +17,18 @@ from tree_sitter import Language, Node, Parser
 
 from bench.quality import questions
 from bench.quality.questions import Question, QuestionSetMismatch
-from bench.quality.repository import Repository
+from bench.quality.repository import PACKAGES, Package, PackagesMissing, Repository, package_sources
 from bench.quality.scoring import score
 
 PARSER = Parser(Language(tree_sitter_python.language()))
+NO_SDISTS = Path("/nonexistent/sdists")
+"""The 128k tree is the stdlib alone: no sdist folder is read."""
 
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory: pytest.TempPathFactory) -> tuple[questions.QuestionSet, Repository]:
     """The 128k set and its tree, generated afresh from the seed."""
-    return questions.generate("128k", tmp_path_factory.mktemp("quality"))
+    return questions.generate("128k", tmp_path_factory.mktemp("quality"), NO_SDISTS)
 
 
 def of_kind(drawn: tuple[questions.QuestionSet, Repository], kind: str) -> list[Question]:
@@ -77,9 +82,9 @@ def test_the_same_seed_draws_the_same_set_and_another_seed_another(
     tmp_path: Path, drawn: tuple[questions.QuestionSet, Repository]
 ) -> None:
     """Two generations agree byte for byte on any Python; another seed builds another tree and other questions."""
-    again, repo = questions.generate("128k", tmp_path / "again")
+    again, repo = questions.generate("128k", tmp_path / "again", NO_SDISTS)
     assert again.to_json() == drawn[0].to_json() and repo.sources == drawn[1].sources
-    other, _ = questions.generate("128k", tmp_path / "other", seed=questions.SEED + 1)
+    other, _ = questions.generate("128k", tmp_path / "other", NO_SDISTS, seed=questions.SEED + 1)
     assert other.repository["sha256"] != again.repository["sha256"]
     assert {q.question for q in other.questions} != {q.question for q in again.questions}
 
@@ -102,7 +107,7 @@ def test_a_tree_that_differs_from_the_recorded_one_is_refused(tmp_path: Path) ->
         committed.size, committed.inputs, {**committed.repository, "sha256": "0" * 64}, committed.needles, []
     )
     with pytest.raises(QuestionSetMismatch, match=r"Python 3\.\d+\.\d+.*--regenerate"):
-        forged.build(tmp_path)
+        forged.build(tmp_path, NO_SDISTS)
 
 
 def test_each_needle_is_planted_once_inside_a_function(drawn: tuple[questions.QuestionSet, Repository]) -> None:
@@ -208,3 +213,28 @@ def test_callers_agree_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repo
 def test_scores_follow_the_paper(scoring: str, answer: str, expected: str, points: float) -> None:
     """Exact match for lookups, 0.75^|error| for counts, set F1 for lists and for (un)ordered pairs."""
     assert score(scoring, answer, expected) == pytest.approx(points)  # type: ignore[arg-type]
+
+
+def test_an_sdist_brings_its_own_package_files_and_a_wrong_one_is_refused(tmp_path: Path) -> None:
+    """A pinned sdist gives its package folder (src/ layout too, tests left out); a file of another hash is refused."""
+    archive = tmp_path / "tinypkg-1.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, text in {
+            "src/tinypkg/core.py": "def f():\n    return 1\n",
+            "src/tinypkg/tests/t.py": "x = 1\n",
+        }.items():
+            data = text.encode()
+            member = tarfile.TarInfo(f"tinypkg-1.0/{name}")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    pinned = Package("tinypkg", "1.0", hashlib.sha256(archive.read_bytes()).hexdigest())
+    assert package_sources(tmp_path, [pinned]) == [("tinypkg/core.py", "def f():\n    return 1\n")]
+    with pytest.raises(PackagesMissing, match="--fetch-packages"):
+        package_sources(tmp_path, [Package("tinypkg", "1.0", "0" * 64)])
+
+
+def test_the_larger_sets_name_the_pinned_sdists_they_were_drawn_with() -> None:
+    """1M and 10M record the sdists (name, version, sha256) their trees hold; 128k is the stdlib alone."""
+    assert questions.load("128k").inputs["packages"] == []
+    for size in questions.PACKAGED_SIZES:
+        assert [p["name"] for p in questions.load(size).inputs["packages"]] == [p.name for p in PACKAGES]
