@@ -63,6 +63,10 @@ _VAULTS = [
     "yarrow",
     "zephyr",
 ]
+_IMPORTS = (
+    "Module A imports module B when A has `import B`, `from B import ...`, or `from P import N` with B = P.N "
+    "(relative imports resolved)."
+)
 # Questions of each drawn kind per size (128k, 1m, 10m); the kinds asked once per size come on top.
 _DRAWN = {
     "needle": (6, 8, 10),
@@ -332,8 +336,7 @@ class _Drawer:
         yield (
             "pairs",
             "Name each file by its module (copy0/email/utils.py is email.utils, a package's __init__.py is the "
-            "package). Module A imports module B when A has `import B`, `from B import ...`, or `from P import N` "
-            "with B = P.N (relative imports resolved). Which pairs of modules import each other? "
+            f"package). {_IMPORTS} Which pairs of modules import each other? "
             "One pair per line as `A <-> B`, nothing else.",
             "answer_mutual_imports",
             (),
@@ -346,9 +349,8 @@ class _Drawer:
         sized = [p for p in packages if 2 <= len(facts.answer_package_imports(self.repo.sources, p).split("\n")) <= 25]
         for package in self._sample("package_imports", sized):
             text = (
-                f"Name each file by its module (copy0/{package.replace('.', '/')}/x.py is {package}.x). Module A "
-                "imports module B when A has `import B`, `from B import ...`, or `from P import N` with B = P.N "
-                f"(relative imports resolved). Among `{package}` and its submodules, which imports which? "
+                f"Name each file by its module (copy0/{package.replace('.', '/')}/x.py is {package}.x). {_IMPORTS} "
+                f"Among `{package}` and its submodules, which imports which? "
                 "One pair per line as `A -> B` (A imports B), nothing else."
             )
             yield "pairs", text, "answer_package_imports", (package,), "edges"
