@@ -247,11 +247,6 @@ class DockerBackend(Backend):
         settings = self._settings
         token = anyio.lowlevel.current_token()
         self.building = True
-        log.info(
-            "building the sandbox image %s FROM %s; sandboxes start once it is built",
-            settings.image,
-            settings.base_image,
-        )
 
         def build() -> None:
             image_id, problem = "", None

@@ -44,14 +44,14 @@ def build_image(tag: str, base_image: str = DEFAULT_BASE_IMAGE, log: Callable[[s
             shutil.copy(dockerfile_path(), context / "Dockerfile")
             shutil.copytree(runtime_dir(), context / "sandbox", ignore=shutil.ignore_patterns("__pycache__"))
             log(f"building {tag} FROM {base_image}")
-            output = _docker_calls(
-                tag,
-                base_image,
-                lambda: client.api.build(
+
+            def build() -> None:
+                steps = client.api.build(
                     path=str(context), tag=tag, buildargs={"BASE_IMAGE": base_image}, rm=True, forcerm=True, decode=True
-                ),
-            )
-            _follow_build(output, tag, base_image, log)
+                )
+                _follow_build(steps, tag, base_image, log)
+
+            _docker_calls(tag, base_image, build)
         return str(_docker_calls(tag, base_image, lambda: client.images.get(tag)).id)
 
 
