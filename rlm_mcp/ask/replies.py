@@ -1,7 +1,8 @@
 """Reading a root model's reply: which code to run, and whether it gave its final answer as text.
 
 Real models stray from the protocol (as seen in the reference library's issues): they go on after a
-code block with output they imagined, tag blocks ```repl, write FINAL(...) in prose, or send no code.
+code block with output they imagined, tag blocks ```repl, write FINAL(...) in prose, or send no code;
+reasoning models served locally put drafts in <think> ... </think>, which are dropped first.
 Only code written before any imagined output runs, and FINAL(...) counts only in a reply with no code,
 since a model writing code alongside it has not seen that code's output yet.
 """
@@ -24,6 +25,7 @@ _OUTPUT_HEADING = re.compile(
 )
 _FINAL = re.compile(r"^[ \t>*_]*FINAL(_VAR)?\(", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z_]\w*")
+_THINKING = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
 
 INVENTED_OUTPUT = (
     "Your reply went on after the code with output you wrote yourself; that part was ignored. "
@@ -50,6 +52,7 @@ class RootReply:
 
 def parse(reply: str) -> RootReply:
     """The code to run and the final answer in `reply`, by the rules in this module's docstring."""
+    reply = _THINKING.sub("", reply)
     code: list[str] = []
     prose: list[str] = []
     position = 0
@@ -89,6 +92,7 @@ def parse(reply: str) -> RootReply:
 
 def final_text(reply: str) -> str:
     """A code-free reply's answer: the inside of its FINAL(...) line if it has one, else all of it."""
+    reply = _THINKING.sub("", reply)
     found = _final([reply])
     return found[1] if found is not None and not found[0] else reply.strip()
 

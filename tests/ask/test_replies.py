@@ -28,10 +28,14 @@ from rlm_mcp.ask.replies import FINAL_WITH_CODE, INVENTED_OUTPUT, RootReply, fin
         ('> FINAL_VAR("answer")', RootReply([], final_variable="answer")),
         ("I will call FINAL(x) when sure.", RootReply([])),
         ("no code at all", RootReply([])),
+        ("<think>Try ```python\nx = 0\n``` first?</think>\n```python\nx = 1\n```", RootReply(["x = 1"])),
+        ("<think>FINAL(draft)</think>\nFINAL(done)", RootReply([], final_text="done")),
+        ("<think>still thinking ```python\nx = 0\n```", RootReply([])),
     ],
 )
 def test_replies_are_read_by_the_protocol_rules(reply: str, expected: RootReply) -> None:
-    """Code-tagged or parseable blocks run until made-up output; FINAL counts on its own line, without code."""
+    """Code-tagged or parseable blocks run until made-up output; FINAL counts on its own line, without code;
+    a reasoning model's <think> drafts (closed or cut off) count for nothing."""
     assert parse(reply) == expected
 
 
@@ -39,3 +43,4 @@ def test_the_last_code_free_answer_is_the_inside_of_final_or_the_whole_text() ->
     """At the iteration limit, a FINAL(...) line gives its inside; prose is kept whole."""
     assert final_text("So:\nFINAL(42)") == "42"
     assert final_text("  It is 42.  ") == "It is 42."
+    assert final_text("<think>maybe 41</think>\nIt is 42.") == "It is 42."
