@@ -14,7 +14,7 @@ from anyio.abc import TaskGroup
 
 from rlm_mcp.backends.base import Backend, LaunchSpec, SandboxProcess
 from rlm_mcp.backends.docker import DockerBackend
-from rlm_mcp.backends.engine import engine_client
+from rlm_mcp.backends.engine import LOCAL_HINT, engine_client
 from rlm_mcp.backends.local import LocalBackend
 from rlm_mcp.config import Settings
 from rlm_mcp.errors import EngineUnreachable, SandboxUnavailable
@@ -37,7 +37,7 @@ async def open_backend(settings: Settings, tasks: TaskGroup, build: bool = True)
         return await DockerBackend.connect(settings, build), None
     except EngineUnreachable as exc:
         if settings.backend == "docker":
-            raise
+            raise EngineUnreachable(f"{exc}, {LOCAL_HINT}.") from None
         notice = f"Docker is not usable, so sandboxes run locally WITHOUT isolation: {exc}"
         log.warning(notice)
         return LocalBackend(settings, tasks, reason=_NO_ENGINE), notice

@@ -31,17 +31,19 @@ def engine_client() -> Any:
 
 
 def _explained(exc: BaseException) -> SandboxUnavailable:
-    if _permission_denied(exc):
+    cause = _os_error(exc)
+    if isinstance(cause, PermissionError):
         return SandboxUnavailable(
             "the Docker engine's socket refused this user (permission denied): you are not in the `docker` group. "
             "Add yourself with `sudo usermod -aG docker $USER`, then log out and in again (or run `newgrp docker`), "
             f"{LOCAL_HINT}."
         )
-    return EngineUnreachable(f"no Docker engine answers ({exc}). Start Docker (or set DOCKER_HOST), {LOCAL_HINT}.")
+    reason = cause.strerror if cause is not None and cause.strerror else str(exc)
+    return EngineUnreachable(f"no Docker engine answers ({reason}). Start Docker (or set DOCKER_HOST)")
 
 
-def _permission_denied(exc: BaseException) -> bool:
-    """Whether a PermissionError is anywhere in `exc`: its causes, or the arguments urllib3 wraps it in."""
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating system's error under an SDK failure: in its causes, or the arguments urllib3 wraps it in."""
     seen: set[int] = set()
     pending: list[object] = [exc]
     while pending:
@@ -49,7 +51,7 @@ def _permission_denied(exc: BaseException) -> bool:
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, PermissionError):
-            return True
+        if isinstance(current, OSError) and current.errno is not None:
+            return current
         pending.extend([current.__cause__, current.__context__, *current.args])
-    return False
+    return None
