@@ -1,10 +1,12 @@
 """Host memory of a huge ``llm_batch``: a 100,000-item batch against a 1,000-item one, in the same run.
 
-The issue's flood, ``llm_batch(['p'] * N)``, straight through a session's broker: the first wave of
-identical prompts reaches the local test server (in its own process, so its threads are not
-traced), every later one is a cache hit. For each size, tracemalloc gives the peak of Python
-allocations during the batch above what was held before it, and what the returned answers keep;
-peak minus kept is what the fan-out itself cost, which must not grow with the batch.
+Two batches per size, straight through a broker, against the local test server (in its own process,
+so its threads are not traced): N distinct prompts with the cache off, every one of them sent to the
+endpoint (the direct path streams them, ``concurrency`` at a time), and the issue's flood
+``llm_batch(['p'] * N)``, whose first wave reaches the server and every later item is a cache hit.
+For each, tracemalloc gives the peak of Python allocations during the batch above what was held
+before it (the prompts, which come in one frame from the sandbox, are held before), and what the
+returned answers keep; peak minus kept is what the fan-out itself cost, which must not grow with N.
 Usage: ``python -m bench.fanout_memory [--quick]``; ``run(quick)`` returns the figures.
 """
 
@@ -41,17 +43,24 @@ def _serve(conn: Connection) -> None:
     server.stop()
 
 
-async def _one(url: str, items: int) -> dict[str, Any]:
-    """Memory and time of one ``['p'] * items`` batch through a broker with a fresh cache."""
+async def _one(url: str, items: int, *, distinct: bool) -> dict[str, Any]:
+    """Memory and time of one batch: ``items`` distinct prompts, cache off; or ``['p'] * items``, fresh cache."""
     with tempfile.TemporaryDirectory(prefix="rlm-fanout-memory-") as cache_dir:
-        config = BrokerConfig(model="openai/test-model", api_base=f"{url}/v1", api_key="test", concurrency=CONCURRENCY)
+        config = BrokerConfig(
+            model="openai/test-model",
+            api_base=f"{url}/v1",
+            api_key="test",
+            concurrency=CONCURRENCY,
+            cache=not distinct,
+        )
         broker = Broker(config, cache_dir=Path(cache_dir))
+        prompts = [f"p{i}" for i in range(items)] if distinct else ["p"] * items
         try:
             gc.collect()
             tracemalloc.reset_peak()
             before = tracemalloc.get_traced_memory()[0]
             started = time.perf_counter()
-            results = await broker.batch(["p"] * items)
+            results = await broker.batch(prompts)
             wall_s = time.perf_counter() - started
             gc.collect()
             kept, peak = tracemalloc.get_traced_memory()
@@ -61,6 +70,7 @@ async def _one(url: str, items: int) -> dict[str, Any]:
             broker.close()
     return {
         "items": items,
+        "prompts": "distinct, cache off" if distinct else "['p'] * N, cached",
         "wall_s": round(wall_s, 2),
         "endpoint_calls": calls,
         "peak_mb": round((peak - before) / 1e6, 2),
@@ -74,8 +84,8 @@ async def _measure(url: str, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     tracemalloc.start()
     try:
         # One small batch first: litellm's client, its connection pool and its caches are not the batch's.
-        await _one(url, CONCURRENCY)
-        return [await _one(url, items) for items in sizes]
+        await _one(url, CONCURRENCY, distinct=True)
+        return [await _one(url, items, distinct=distinct) for distinct in (True, False) for items in sizes]
     finally:
         tracemalloc.stop()
         await close_clients()
@@ -98,15 +108,15 @@ def run(quick: bool = False) -> dict[str, Any]:
 def table(figures: dict[str, Any]) -> str:
     """The figures as a small Markdown table."""
     lines = [
-        f"`llm_batch(['p'] * N)` through the broker, concurrency {figures['concurrency']}, host Python heap "
+        f"`llm_batch` of N prompts through the broker, concurrency {figures['concurrency']}, host Python heap "
         "(tracemalloc)",
-        "| N | wall s | endpoint calls | peak MB | kept by the answers MB | fan-out itself MB |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| prompts | N | wall s | endpoint calls | peak MB | kept by the answers MB | fan-out itself MB |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in figures["rows"]:
         lines.append(
-            f"| {row['items']:,} | {row['wall_s']:.2f} | {row['endpoint_calls']} | {row['peak_mb']:.1f} "
-            f"| {row['answers_mb']:.1f} | **{row['fan_out_mb']:.2f}** |"
+            f"| {row['prompts']} | {row['items']:,} | {row['wall_s']:.2f} | {row['endpoint_calls']} "
+            f"| {row['peak_mb']:.1f} | {row['answers_mb']:.1f} | **{row['fan_out_mb']:.2f}** |"
         )
     return "\n".join(lines)
 
