@@ -53,12 +53,8 @@ RESULTS: dict[str, Any] = {
         "index_memory_vs_corpus": 0.5,
     },
     "fanout": {
-        "calls": 200,
         "latency_s": 0.2,
-        "concurrency": 32,
-        "wall_s": 1.5,
-        "ideal_s": 1.25,
-        "ratio": 1.2,
+        "rows": [{"calls": 200, "concurrency": 32, "wall_s": 1.5, "ideal_s": 1.25, "ratio": 1.2, "raw_ratio": 1.1}],
         "overhead_ms": 3.5,
         "raw_http_ms": 0.9,
         "litellm_ms": 3.0,
