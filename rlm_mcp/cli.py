@@ -1,4 +1,4 @@
-"""The `rlm-mcp` command: serve, ask, sandbox build, doctor, setup, bench."""
+"""The `rlm-mcp` command: serve, ask, sandbox build, doctor, setup, report, bench."""
 
 from __future__ import annotations
 
