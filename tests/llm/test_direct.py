@@ -9,13 +9,16 @@ each test also shows which path a call took.
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import pytest
 
 from rlm_mcp.llm import Broker, CallFailure, Completion
-from rlm_mcp.llm.direct import MAX_ANSWER_BYTES
+from rlm_mcp.llm.direct import MAX_ANSWER_BYTES, endpoint
 from rlm_mcp.llm.litellm_client import load_litellm
 from tests.llm.conftest import PRICED_MODEL, TEST_MODEL
 from tests.support.openai_server import OpenAIServer
@@ -237,3 +240,69 @@ async def test_an_oversized_answer_is_dropped_unread_and_not_retried(
     assert (outcome.error, outcome.attempts) == ("AnswerTooLarge", 1)
     assert f"{MAX_ANSWER_BYTES:,}" in outcome.message and "Not retried" in outcome.message
     assert len(openai_server.bodies) == 1
+
+
+class SilentEndpoint:
+    """A listening socket that reads requests and never answers: it sees every connection and when it closes."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/v1"
+        self.connections: list[socket.socket] = []
+        self.request_read = threading.Event()
+        self.closed_by_client = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            if connection.recv(65536):
+                self.request_read.set()
+            if connection.recv(65536) == b"":
+                self.closed_by_client.set()
+
+    def close(self) -> None:
+        self._socket.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[SilentEndpoint]:
+    """An endpoint that never answers, for watching what the client does with its connection."""
+    endpoint = SilentEndpoint()
+    yield endpoint
+    endpoint.close()
+
+
+async def test_asking_litellm_for_the_request_makes_no_connection(silent_endpoint: SilentEndpoint) -> None:
+    """Shaping a direct call (litellm's return_raw_request) sends nothing anywhere, not even to the endpoint."""
+    load_litellm()
+    for model in (TEST_MODEL, "hosted_vllm/served-model", "openai/gpt-5-mini"):
+        target = await endpoint(
+            model,
+            [{"role": "user", "content": "hi"}],
+            api_base=silent_endpoint.url,
+            api_key="k",
+            params={"max_tokens": 5},
+        )
+        assert target is not None and target.shape.url == f"{silent_endpoint.url}/chat/completions"
+    assert silent_endpoint.connections == []
+
+
+async def test_a_cancelled_direct_call_closes_its_connection(
+    make_broker: Callable[..., Broker], silent_endpoint: SilentEndpoint
+) -> None:
+    """Cancelling the scope around a call in flight drops its request: the endpoint sees the connection close."""
+    broker = make_broker(api_base=silent_endpoint.url, timeout_s=60.0)
+    async with anyio.create_task_group() as group:
+        group.start_soon(broker.query, "are you there")
+        await anyio.to_thread.run_sync(silent_endpoint.request_read.wait, 10.0)
+        group.cancel_scope.cancel()
+    assert await anyio.to_thread.run_sync(silent_endpoint.closed_by_client.wait, 5.0)
+    assert broker.usage()["total"]["calls"] == 0
