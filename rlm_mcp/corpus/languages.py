@@ -49,6 +49,7 @@ MARKUP = frozenset({"html", "vue", "svelte"})
 """Languages parsed as HTML whose script and style blocks are parsed again by their own grammar."""
 MARKDOWN = "markdown"
 RST = "rst"
+PROTO = "proto"
 TEXT = "text"
 
 _EXTENSIONS: dict[str, str] = {
@@ -78,6 +79,7 @@ _EXTENSIONS: dict[str, str] = {
     **dict.fromkeys([".json", ".jsonl", ".jsonc", ".json5", ".geojson", ".webmanifest"], "json"),
     **dict.fromkeys([".yaml", ".yml"], "yaml"),
     ".toml": "toml",
+    ".proto": PROTO,
     **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
     **dict.fromkeys([".rst", ".rest"], RST),
     # Text formats without a grammar: named so the manifest's breakdown is informative.

@@ -18,7 +18,8 @@ import tree_sitter
 from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.embedded import Block, embedded_blocks
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
-from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, RST, detect_language, parser
+from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, PROTO, RST, detect_language, parser
+from rlm_mcp.corpus.proto import outline_starts, proto_definitions
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, rst_headings, section_cuts
 
@@ -87,6 +88,10 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
         definitions = _HEADINGS[language](data)
         cuts = tidy(data, section_cuts(data, definitions, budget), budget)
         default_kind = SECTION
+    elif language == PROTO:
+        definitions = proto_definitions(data)
+        cuts = tidy(data, section_cuts(data, outline_starts(data, definitions), budget), budget)
+        default_kind = MODULE
     else:
         cuts = line_cuts(data, 0, len(data), budget)
     sha = content_sha(data)

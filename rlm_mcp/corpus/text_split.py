@@ -127,7 +127,8 @@ def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[C
     """Cut Markdown at headings, merging small neighbouring sections up to ``budget`` bytes.
 
     A cut before a heading is as deep as the heading is nested; a small run of sections before
-    an oversized one rides into its first line window, so a lone heading is not a chunk.
+    an oversized one rides into its first line window, and a parent's heading into its first
+    subsection's chunk, so a lone heading is not a chunk.
     """
     depths: list[int] = []
     for heading in headings:
@@ -137,7 +138,9 @@ def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[C
     small = fragment_bytes(budget)
     cuts: list[Cut] = []
     group_start = 0
+    previous: Cut = (0, 0)  # where the section before this one starts, and its depth
     for (start, depth), (end, next_depth) in itertools.pairwise(bounds):
+        header, previous = previous, (start, depth)
         if end - start > budget:
             if start - group_start >= small:
                 cuts.append((start, depth))
@@ -146,6 +149,8 @@ def section_cuts(data: bytes, headings: list[Definition], budget: int) -> list[C
             cuts.append((end, next_depth))
             group_start = end
         elif end - group_start > budget:
-            cuts.append((start, depth))
-            group_start = start
+            # The heading of a parent whose first subsection this is goes to the new chunk with it.
+            cut = header if header[1] < depth and group_start < header[0] and end - header[0] <= budget else previous
+            cuts.append(cut)
+            group_start = cut[0]
     return cuts

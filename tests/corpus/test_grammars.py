@@ -89,3 +89,23 @@ def test_rst_sections_are_named_and_nested_by_adornment() -> None:
     texts = [data[row[1] : row[2]] for row in parsed.chunks]
     assert b"".join(texts) == data
     assert all(re.match(rb"(=====\nGuide|Install|Sentence|Usage|Details)", text) for text in texts), texts
+
+
+def test_proto_messages_services_and_rpcs_are_symbols_and_chunk_starts() -> None:
+    """A ``.proto`` file is outlined by its blocks: nested names are dotted, and chunks start at a
+    message's doc comment, not inside a message; braces and keywords in strings or comments are ignored."""
+    fields = "".join(f"  string field_{i} = {i + 1};  // not a message Fake {{\n" for i in range(5))
+    messages = "".join(f"// Doc of Item{i}.\nmessage Item{i} {{\n{fields}}}\n\n" for i in range(6))
+    data = (
+        'syntax = "proto3";\n\npackage demo;\n\noption note = "message Nope {";\n\n'
+        f"{messages}message Outer {{\n  message Inner {{\n    int32 x = 1;\n  }}\n"
+        "  enum Mode {\n    A = 0;\n  }\n}\n\n"
+        "service Store {\n  rpc Get (Item0) returns (Item1);\n  rpc Watch (Item0) returns (stream Item1) {}\n}\n"
+    ).encode()
+    parsed = partition("demo.proto", data, BUDGET_TOKENS)
+    names = [name for name, *_ in parsed.symbols]
+    nested = ["Outer", "Outer.Inner", "Outer.Mode", "Store", "Store.Get", "Store.Watch"]
+    assert names == [*(f"Item{i}" for i in range(6)), *nested]
+    texts = [data[row[1] : row[2]] for row in parsed.chunks]
+    assert b"".join(texts) == data
+    assert all(re.match(rb"(syntax|// Doc of Item|message Outer|service Store)", text) for text in texts), texts

@@ -1,0 +1,73 @@
+"""Protocol Buffers without a grammar: a scanner of messages, enums, services and their rpcs.
+
+PyPI has no tree-sitter wheel for proto files (only for textproto and unrelated ``.proto`` dialects),
+and the language's outline is simple: named blocks in braces, nested, with comments and strings
+that must be skipped. The definitions found serve both as symbols and as the file's chunk outline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rlm_mcp.corpus.symbols import CLASS, METHOD, Definition
+
+_TOKENS = re.compile(
+    rb"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"
+    rb"|\b(message|enum|service|extend|rpc)\s+([A-Za-z_][\w.]*)|[{};]",
+    re.DOTALL,
+)
+_KINDS = {b"message": CLASS, b"enum": CLASS, b"service": CLASS, b"extend": CLASS, b"rpc": METHOD}
+
+
+def proto_definitions(data: bytes) -> list[Definition]:
+    """Every message, enum, service, extend and rpc, with dotted names (``Outer.Inner``, ``Service.Call``)."""
+    definitions: list[Definition] = []
+    scopes: list[int] = []  # per open brace: the definition it opened, or -1
+    pending: tuple[str, str, int] | None = None  # kind, name, start of a definition before its brace
+    for token in _TOKENS.finditer(data):
+        text = token.group()
+        if token.group(1):
+            pending = (_KINDS[token.group(1)], token.group(2).decode("utf-8", "replace"), token.start())
+        elif text == b"{" or (text == b";" and pending is not None and pending[0] == METHOD):
+            opened = _define(data, definitions, scopes, pending, token.end()) if pending else -1
+            pending = None
+            if text == b"{":
+                scopes.append(opened)
+        elif text == b"}" and scopes:
+            closing = scopes.pop()
+            if closing >= 0:
+                definitions[closing] = _ended(data, definitions[closing], token.end())
+        elif text == b";":
+            pending = None
+    return definitions
+
+
+def _define(
+    data: bytes, definitions: list[Definition], scopes: list[int], pending: tuple[str, str, int], end: int
+) -> int:
+    """Record the definition ``pending`` names (ending at ``end`` until its brace closes); return its index."""
+    kind, name, start = pending
+    parent = next((scope for scope in reversed(scopes) if scope >= 0), -1)
+    if parent >= 0:
+        name = f"{definitions[parent].name}.{name}"
+    line = data.count(b"\n", 0, start) + 1
+    definitions.append(_ended(data, Definition(start, start, kind, name, line, line, parent), end))
+    return len(definitions) - 1
+
+
+def _ended(data: bytes, definition: Definition, end: int) -> Definition:
+    return definition._replace(end_byte=end, end_line=data.count(b"\n", 0, end - 1) + 1)
+
+
+def outline_starts(data: bytes, definitions: list[Definition]) -> list[Definition]:
+    """The definitions with each start moved to its line's start, above the comment lines right before it."""
+    moved = []
+    for definition in definitions:
+        start = data.rfind(b"\n", 0, definition.start_byte) + 1
+        while start > 0:
+            above = data.rfind(b"\n", 0, start - 1) + 1
+            if not data[above:start].lstrip().startswith(b"//"):
+                break
+            start = above
+        moved.append(definition._replace(start_byte=start))
+    return moved
