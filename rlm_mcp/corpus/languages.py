@@ -80,6 +80,7 @@ _EXTENSIONS: dict[str, str] = {
     **dict.fromkeys([".yaml", ".yml"], "yaml"),
     ".toml": "toml",
     ".proto": PROTO,
+    ".ipynb": "notebook",
     **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
     **dict.fromkeys([".rst", ".rest"], RST),
     # Text formats without a grammar: named so the manifest's breakdown is informative.

@@ -19,6 +19,7 @@ from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.embedded import Block, embedded_blocks
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
 from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, PROTO, RST, detect_language, parser
+from rlm_mcp.corpus.notebook import NOTEBOOK, is_notebook_json
 from rlm_mcp.corpus.proto import outline_starts, proto_definitions
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, rst_headings, section_cuts
@@ -71,7 +72,8 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     """Chunk ``data`` (the bytes of ``path``) to about ``chunk_tokens`` each, and find its symbols."""
     budget = max(1, chunk_tokens) * BYTES_PER_TOKEN
     language = detect_language(path, data[:256])
-    file_parser = parser(language)
+    grammar_language = _grammar_language(language, data)
+    file_parser = parser(grammar_language)
     definitions: list[Definition] = []
     default_kind = LINES
     parse_error = False
@@ -80,7 +82,7 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
         parse_error = root.has_error
         blocks = embedded_blocks(data, root) if language in MARKUP else {}
         definitions = _concatenated(
-            [find_definitions(language, root), *(find_definitions(b.language, b.root) for b in blocks.values())]
+            [find_definitions(grammar_language, root), *(find_definitions(b.language, b.root) for b in blocks.values())]
         )
         cuts = _structure(data, root, budget, blocks)
         default_kind = MODULE
@@ -98,6 +100,13 @@ def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     chunks = _chunk_rows(path, sha, data, cuts, definitions, default_kind)
     symbols = tuple((d.name, d.kind, d.start_line, d.end_line) for d in definitions)
     return ParsedFile(sha, language, len(data), count_lines(data), chunks, symbols, parse_error)
+
+
+def _grammar_language(language: str, data: bytes) -> str:
+    """The grammar a file is parsed with: a notebook's cells are Python, its raw JSON (not yet extracted) JSON."""
+    if language == NOTEBOOK:
+        return "json" if is_notebook_json(data) else "python"
+    return language
 
 
 def _structure(data: bytes, root: tree_sitter.Node, budget: int, blocks: Mapping[int, Block]) -> list[int]:
