@@ -93,6 +93,7 @@ _QUERIES: dict[str, str] = {
 # Name-bearing nodes for grammars whose definitions have no "name" field.
 _NAME_TYPES = frozenset({"identifier", "type_identifier", "simple_identifier", "constant", "name", "word"})
 # Rust types an impl may name through a wrapper: ``impl R for &mut T`` is an impl of ``T``.
+_C_NOT_NAMES = frozenset({"", "if", "else", "for", "while", "do", "switch", "case", "return", "sizeof", "goto", "void"})
 _RUST_WRAPPERS = {"reference_type": "type", "pointer_type": "type", "dynamic_type": "trait", "generic_type": "type"}
 # Where a Rust macro invocation stands for items (not an expression), and how deep macro bodies nest.
 _RUST_ITEM_PARENTS = frozenset({"source_file", "declaration_list"})
@@ -211,10 +212,26 @@ def _name(language: str, node: tree_sitter.Node) -> str:
     text = _without_type_arguments(named.text.decode("utf-8", "replace")).strip()
     if named.type == "string":  # a quoted method name (``'foo'() {}``) is named foo
         text = text[1:-1]
+    if language in ("c", "cpp"):
+        text = _c_name(text)
     if node.type == "method_declaration" and language == "go":
         receiver = _receiver_type(node)
         text = f"{receiver}.{text}" if receiver else text
     return text.replace("::", ".")
+
+
+def _c_name(text: str) -> str:
+    """A C/C++ name cleared of what macros make the grammar take into it, or ``""`` when it names nothing.
+
+    ``MACRO type\nname`` is ``name``; ``TEST_BEGIN(test_x) {`` is ``test_x``; ``MACRO(x)\n if (x) {`` is
+    read as a function named ``if``, and ``MACRO type f(void)`` as one named ``(void)``: neither is one.
+    """
+    scope, dot, last = text.rpartition("::")
+    if "operator" in last:
+        return scope + dot + last[last.index("operator") :].replace(" ", "")
+    words = last.split()
+    last = words[-1].strip("()") if words else ""
+    return "" if last in _C_NOT_NAMES else scope + dot + last
 
 
 def _without_type_arguments(text: str) -> str:

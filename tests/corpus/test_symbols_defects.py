@@ -177,3 +177,27 @@ def test_out_of_class_template_members_are_named_after_the_member() -> None:
         b"std::ostream& operator<<(std::ostream& out, const Key& key) { return out; }\n"
     )
     assert set(_symbols("skiplist.cc", source)) == {"SkipList.Node", "SkipList.NewNode", "operator<<"}
+
+
+def test_a_statement_after_a_macro_call_is_no_c_function() -> None:
+    """`GET_NUMERIC_TYPE(prev)` then `if (prev != ll) {` misparses as a definition: no symbol named `if` is listed."""
+    source = (
+        b"static int setNumeric(long ll) {\n"
+        b"    GET_NUMERIC_TYPE(prev)\n"
+        b"    if (prev != ll) {\n        return 1;\n    }\n"
+        b"    return 0;\n}\n"
+    )
+    names = set(_symbols("config.c", source))
+    assert "if" not in {name.rpartition(".")[2] for name in names}
+    assert "setNumeric" in names
+
+
+def test_macros_before_a_cpp_function_do_not_leak_into_its_name() -> None:
+    """`FASTFLOAT_CONSTEXPR20 result_t\\nreport_error(...)` is `report_error`; `operator ==` is `operator==`."""
+    source = (
+        b"namespace ff {\n"
+        b"FASTFLOAT_CONSTEXPR20 parsed_number_string_t\nreport_parse_error(const char *p) { return {}; }\n"
+        b"bool operator == (const span &a, const span &b) { return true; }\n"
+        b"}\n"
+    )
+    assert set(_symbols("ff.cc", source)) == {"ff", "ff.report_parse_error", "ff.operator=="}
