@@ -50,6 +50,9 @@ MARKUP = frozenset({"html", "vue", "svelte"})
 MARKDOWN = "markdown"
 RST = "rst"
 PROTO = "proto"
+NOTEBOOK = "notebook"
+OUTLINED = frozenset({MARKDOWN, RST, PROTO, NOTEBOOK})
+"""Languages without a grammar of their own that are still split along their structure (headings, blocks, cells)."""
 TEXT = "text"
 
 _EXTENSIONS: dict[str, str] = {
@@ -80,7 +83,7 @@ _EXTENSIONS: dict[str, str] = {
     **dict.fromkeys([".yaml", ".yml"], "yaml"),
     ".toml": "toml",
     ".proto": PROTO,
-    ".ipynb": "notebook",
+    ".ipynb": NOTEBOOK,
     **dict.fromkeys([".md", ".markdown", ".mdx"], MARKDOWN),
     **dict.fromkeys([".rst", ".rest"], RST),
     # Text formats without a grammar: named so the manifest's breakdown is informative.
@@ -141,6 +144,11 @@ def grammar(language: str) -> tree_sitter.Language | None:
         return tree_sitter.Language(getattr(module, spec[1])())
     except Exception:  # any broken wheel degrades to line windows rather than failing the load
         return None
+
+
+def structured(language: str) -> bool:
+    """Whether files of ``language`` are chunked along their structure, not in plain line windows."""
+    return language in OUTLINED or grammar(language) is not None
 
 
 @functools.cache

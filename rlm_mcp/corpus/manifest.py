@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from rlm_mcp.corpus.junk import JUNK_REASONS
-from rlm_mcp.corpus.languages import MARKDOWN, grammar
+from rlm_mcp.corpus.languages import structured
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN, estimate_tokens
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def _partial(corpus: Corpus) -> dict[str, Any]:
     unparsed: Counter[str] = Counter()
     no_grammar_bytes = 0
     for info, parsed in zip(corpus.files, corpus.parsed, strict=True):
-        if info.language != MARKDOWN and grammar(info.language) is None:
+        if not structured(info.language):
             no_grammar[info.language] += 1
             no_grammar_bytes += info.size
         elif parsed.parse_error:

@@ -18,8 +18,8 @@ import tree_sitter
 from rlm_mcp._sandbox.wire import content_sha
 from rlm_mcp.corpus.embedded import Block, embedded_blocks
 from rlm_mcp.corpus.fragments import WITHIN_LINES, Cut, fragment_bytes, tidy
-from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, PROTO, RST, detect_language, parser
-from rlm_mcp.corpus.notebook import NOTEBOOK, is_notebook_json
+from rlm_mcp.corpus.languages import MARKDOWN, MARKUP, NOTEBOOK, PROTO, RST, detect_language, parser
+from rlm_mcp.corpus.notebook import is_notebook_json
 from rlm_mcp.corpus.proto import outline_starts, proto_definitions
 from rlm_mcp.corpus.symbols import Definition, find_definitions
 from rlm_mcp.corpus.text_split import SECTION, line_cuts, markdown_headings, rst_headings, section_cuts

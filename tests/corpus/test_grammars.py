@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rlm_mcp.corpus.languages import detect_language
+from rlm_mcp.corpus.languages import detect_language, structured
 from rlm_mcp.corpus.partition import BYTES_PER_TOKEN, partition
 
 BUDGET_TOKENS = 100
@@ -109,3 +109,9 @@ def test_proto_messages_services_and_rpcs_are_symbols_and_chunk_starts() -> None
     texts = [data[row[1] : row[2]] for row in parsed.chunks]
     assert b"".join(texts) == data
     assert all(re.match(rb"(syntax|// Doc of Item|message Outer|service Store)", text) for text in texts), texts
+
+
+def test_outlined_formats_do_not_count_as_line_windows() -> None:
+    """The manifest's `partial` counts only plain line windows: outlined formats and grammars are structured."""
+    assert all(structured(language) for language in ("markdown", "rst", "proto", "notebook", "yaml", "vue", "lua"))
+    assert not structured("text") and not structured("xml")

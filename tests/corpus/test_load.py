@@ -30,7 +30,7 @@ def test_folder_paths_are_relative_and_posix(sample_repo: Path) -> None:
     (sample_repo / "pkg" / "sub" / "mod.py").write_text("x = 1\n")
     paths = _paths(sample_repo)
     assert "pkg/sub/mod.py" in paths
-    assert "shapes.py" in paths and len(paths) == 18
+    assert "shapes.py" in paths and len(paths) == 28
 
 
 def test_loaded_files_rebuild_from_their_chunks(sample_repo: Path) -> None:

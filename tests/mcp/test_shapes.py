@@ -57,12 +57,12 @@ async def test_dot_and_tilde_are_reported_as_absolute_paths(
 
 async def test_the_manifest_says_which_files_have_no_grammar(client: Client, tmp_path: Path) -> None:
     """Files chunked by lines without symbols are counted by language and as a share of the bytes."""
-    code, config = "def main():\n    return 1\n", "replicas: 3\nimage: app:latest\n"
+    code, config = "def main():\n    return 1\n", "replicas=3\nimage=app:latest\n"
     (tmp_path / "app.py").write_text(code)
-    (tmp_path / "deploy.yaml").write_text(config)
+    (tmp_path / "deploy.ini").write_text(config)
     manifest = json.loads(await call(client, "rlm_load_context", source=str(tmp_path)))
     partial = manifest["partial"]
-    assert partial["no_grammar_files"] == {"yaml": 1}
+    assert partial["no_grammar_files"] == {"text": 1}
     assert partial["no_grammar_bytes_share"] == round(len(config) / (len(code) + len(config)), 3)
 
 
