@@ -41,7 +41,7 @@ from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.symbols import item_macro_bodies
 
 REPOS = Path("/tmp/repos")
-# language -> the repositories measured (the first alone in quick mode); a missing one is skipped.
+# language -> the repositories measured; a missing one is skipped.
 SUBJECTS: dict[str, tuple[str, ...]] = {
     "python": ("sqlalchemy", "mypy"),
     "go": ("containerd", "terraform"),
@@ -52,10 +52,20 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     "typescript": ("core",),
     "javascript": ("express", "notebook", "core"),
 }
+# Quick mode: one folder of the first repository, so that the whole section takes seconds.
+QUICK_SUBJECTS: dict[str, str] = {
+    "python": "sqlalchemy/lib/sqlalchemy/orm",
+    "go": "containerd/core",
+    "rust": "tokio/tokio/src/runtime",
+    "java": "kafka/clients/src/main/java/org/apache/kafka/clients",
+    "c": "redis/src",
+    "cpp": "leveldb/db",
+    "typescript": "core/packages/runtime-core/src",
+    "javascript": "express/lib",
+}
 TARGETS = {"c": 0.97, "cpp": 0.97}
 _GRAMMAR_LANGUAGES = {"typescript": {"typescript", "tsx"}}
 DEFAULT_TARGET = 0.99
-QUICK_FILES = 300
 SAMPLES = 8
 TYPESCRIPT_DIR = Path(tempfile.gettempdir()) / "rlm-bench-typescript"
 INSTALL_TYPESCRIPT = f"npm install --prefix {TYPESCRIPT_DIR} typescript"
@@ -113,15 +123,16 @@ def run(quick: bool) -> dict[str, Any]:
     """Recall and precision per language; a language whose reference tool or repositories are missing says why."""
     results: dict[str, Any] = {}
     corpora: dict[str, Corpus] = {}
-    for language, repos in SUBJECTS.items():
-        present = [repo for repo in repos[: 1 if quick else None] if (REPOS / repo).is_dir()]
+    for language, all_repos in SUBJECTS.items():
+        repos = (QUICK_SUBJECTS[language],) if quick else all_repos
+        present = [repo for repo in repos if (REPOS / repo).is_dir()]
         if not present:
             results[language] = {"skipped": f"none of {', '.join(repos)} under {REPOS}"}
             continue
         totals: dict[str, Any] = {"repos": present}
         for repo in present:
             corpus = corpora.get(repo) or corpora.setdefault(repo, load_corpus(REPOS / repo, LoadOptions()))
-            measured = _measure(language, corpus, quick)
+            measured = _measure(language, corpus)
             if "skipped" in measured:
                 totals = measured
                 break
@@ -130,15 +141,13 @@ def run(quick: bool) -> dict[str, Any]:
     return results
 
 
-def _measure(language: str, corpus: Corpus, quick: bool) -> dict[str, Any]:
+def _measure(language: str, corpus: Corpus) -> dict[str, Any]:
     """Our definitions and the reference's over the files of ``language`` in ``corpus``, and how they match."""
     root = corpus.root
     assert root is not None
     grammars = _GRAMMAR_LANGUAGES.get(language, {language})
     chosen = [(info.path, parsed) for info, parsed in zip(corpus.files, corpus.parsed, strict=True)]
     chosen = [(path, parsed) for path, parsed in chosen if parsed.language in grammars]
-    if quick:
-        chosen = chosen[:QUICK_FILES]
     if not chosen:
         return {"files": 0, "ours": [], "theirs": []}
     paths = [path for path, _ in chosen]

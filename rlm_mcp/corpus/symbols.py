@@ -227,8 +227,9 @@ def _c_name(text: str) -> str:
     read as a function named ``if``, and ``MACRO type f(void)`` as one named ``(void)``: neither is one.
     """
     scope, dot, last = text.rpartition("::")
-    if "operator" in last:
-        return scope + dot + last[last.index("operator") :].replace(" ", "")
+    if "operator" in last:  # ``operator ==`` is ``operator==``, ``operator  new[]`` is ``operator new[]``
+        symbol = "".join(last[last.index("operator") + len("operator") :].split())
+        return f"{scope}{dot}operator{' ' if symbol[:1].isalpha() else ''}{symbol}"
     words = last.split()
     last = words[-1].strip("()") if words else ""
     return "" if last in _C_NOT_NAMES else scope + dot + last

@@ -25,7 +25,7 @@ RUST = "cfg_rt! {\n    pub fn spawn() {}\n}\n\npub struct Handle;\n\nimpl Handle
 
 
 def _measured(root: Path, language: str) -> tuple[int, int, int, int]:
-    found = symbols._measure(language, load_corpus(root, LoadOptions(workers=1)), quick=False)
+    found = symbols._measure(language, load_corpus(root, LoadOptions(workers=1)))
     matched, _, _ = symbols._match(found["ours"], found["theirs"])
     return len(found["ours"]), len(found["theirs"]), matched, found["in_macro_bodies"]
 

@@ -198,6 +198,7 @@ def test_macros_before_a_cpp_function_do_not_leak_into_its_name() -> None:
         b"namespace ff {\n"
         b"FASTFLOAT_CONSTEXPR20 parsed_number_string_t\nreport_parse_error(const char *p) { return {}; }\n"
         b"bool operator == (const span &a, const span &b) { return true; }\n"
+        b"void *operator  new[](std::size_t size) { return 0; }\n"
         b"}\n"
     )
-    assert set(_symbols("ff.cc", source)) == {"ff", "ff.report_parse_error", "ff.operator=="}
+    assert set(_symbols("ff.cc", source)) == {"ff", "ff.report_parse_error", "ff.operator==", "ff.operator new[]"}
