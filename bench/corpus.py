@@ -99,21 +99,21 @@ def parse_files(root: str, paths: list[str]) -> int:
     return parsed
 
 
-def _raw_parse_seconds(corpus: Corpus, workers: int) -> float:
-    """Raw parsing of the loaded files: in this process, or split as a load splits them across ``workers``."""
+def _raw_parse_seconds(corpus: Corpus, workers: int) -> tuple[float, float]:
+    """Wall and CPU time of raw parsing the loaded files: here, or split as a load splits them across ``workers``."""
     assert corpus.root is not None
     root = str(corpus.root)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     if workers <= 1:
         parse_files(root, [info.path for info in corpus.files])
-        return time.perf_counter() - started
-    jobs = [(info.path, info.size, "") for info in corpus.files]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+    else:
+        jobs = [(info.path, info.size, "") for info in corpus.files]
         shares = [
             [path for path, _, _ in batch] for _, batch in batches(jobs, sum(size for _, size, _ in jobs) // workers)
         ]
-        list(pool.map(parse_files, [root] * len(shares), shares))
-    return time.perf_counter() - started
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            list(pool.map(parse_files, [root] * len(shares), shares))
+    return time.perf_counter() - started, _cpu_seconds() - cpu_started
 
 
 def _worker_import_seconds() -> float:
@@ -176,12 +176,14 @@ def run(quick: bool, repository: Path | None = None) -> dict[str, Any]:
         _, unscreened_seconds, unscreened_cpu = _cold_load(
             root, LoadOptions(cache_dir=Path(scratch, "cache-unscreened"), screen_lines=False)
         )
-        _, one_worker_seconds, _ = _cold_load(root, LoadOptions(cache_dir=Path(scratch, "cache-one"), workers=1))
+        _, one_worker_seconds, one_worker_cpu = _cold_load(
+            root, LoadOptions(cache_dir=Path(scratch, "cache-one"), workers=1)
+        )
         cold, cold_seconds, cold_cpu = _cold_load(root, options)
         manifest = cold.manifest()
         workers = cold.stats.workers
-        parse_seconds = _raw_parse_seconds(cold, 1)
-        parallel_parse_seconds = _raw_parse_seconds(cold, workers)
+        parse_seconds, parse_cpu = _raw_parse_seconds(cold, 1)
+        parallel_parse_seconds, _ = _raw_parse_seconds(cold, workers)
 
         started = time.perf_counter()
         warm = load_corpus(root, options)
@@ -219,6 +221,12 @@ def run(quick: bool, repository: Path | None = None) -> dict[str, Any]:
         "raw_parse_workers_s": parallel_parse_seconds,
         "cold_vs_raw_parse": cold_seconds / parse_seconds,
         "cold_vs_raw_parse_same_workers": cold_seconds / parallel_parse_seconds,
+        # A busy machine stretches wall times unevenly; CPU times (all processes) hardly move.
+        "load_average": os.getloadavg()[0],
+        "cold_cpu_s": cold_cpu,
+        "cold_one_worker_cpu_s": one_worker_cpu,
+        "raw_parse_cpu_s": parse_cpu,
+        "cold_vs_raw_parse_cpu": cold_cpu / parse_cpu,
         "worker_import_s": _worker_import_seconds(),
         "cold_load_unscreened_s": unscreened_seconds,
         "screened_vs_unscreened": cold_seconds / unscreened_seconds,
