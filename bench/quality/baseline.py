@@ -1,4 +1,8 @@
-"""The baseline: the same root model given the raw repository, cut to its context window, and the question."""
+"""The baseline: the same root model given the raw repository, cut to its context window, and the question.
+
+The cut errs on the short side, so a provider never refuses the prompt as too long: 3 bytes a token
+(source code tokenizes denser than the project's 4-byte estimate) and room kept for the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,20 @@ import re
 
 from rlm_mcp.llm import Message
 
-from .repository import BYTES_PER_TOKEN
-
 SYSTEM = (
     "You answer questions about the repository given below (each file starts with a '### path' line). "
     "It may have been cut short to fit your context window. Answer exactly in the format the question asks."
 )
+PROMPT_BYTES_PER_TOKEN = 3
+ANSWER_TOKENS = 4096
+"""Tokens of the window left free for the model's answer."""
 _HEADER = re.compile(r"^### (\S+)\n", re.MULTILINE)
 
 
 def messages(sources: dict[str, str], question: str, window_tokens: int) -> list[Message]:
-    """The chat: the files in path order, truncated so the whole prompt fits `window_tokens`."""
+    """The chat: the files in path order, truncated so the prompt and an answer fit `window_tokens`."""
     tail = f"\n\n<question>\n{question}\n</question>"
-    budget = max(window_tokens * BYTES_PER_TOKEN - len(SYSTEM) - len(tail), 0)
+    budget = max((window_tokens - ANSWER_TOKENS) * PROMPT_BYTES_PER_TOKEN - len(SYSTEM) - len(tail), 0)
     body = "".join(f"### {path}\n{sources[path]}\n" for path in sorted(sources))
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": body[:budget] + tail}]
 

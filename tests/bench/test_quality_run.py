@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality import stats
+from bench.quality import baseline, stats
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,3 +48,13 @@ def test_the_bootstrap_interval_is_reproducible_and_holds_the_mean() -> None:
     low, high = stats.bootstrap_mean(scores)
     assert (low, high) == stats.bootstrap_mean(scores) and low < sum(scores) / len(scores) < high
     assert stats.bootstrap_mean([1.0] * 5) == (1.0, 1.0)
+
+
+def test_the_baseline_prompt_fits_the_window_with_room_for_the_answer() -> None:
+    """At 3 bytes a token the whole chat, the question included, leaves ANSWER_TOKENS of the window free."""
+    sources = {f"copy0/m{n:03}.py": f"def f{n}():\n    return {n}\n" * 200 for n in range(200)}
+    chat = baseline.messages(sources, "Which?", window_tokens=8000)
+    size = sum(len(str(message["content"])) for message in chat)
+    assert size <= (8000 - baseline.ANSWER_TOKENS) * baseline.PROMPT_BYTES_PER_TOKEN
+    shown = baseline.visible_sources(str(chat[-1]["content"]))
+    assert 0 < len(shown) < len(sources) and str(chat[-1]["content"]).endswith("<question>\nWhich?\n</question>")
