@@ -246,6 +246,10 @@ def _chunks_rows(figures: dict[str, Any]) -> list[Row]:
             )
         elif "astchunk_skipped" in repository:
             versus += f"; astchunk skipped: {repository['astchunk_skipped']}"
+        if compared:
+            every = repository["all"]
+            count = len(repository["languages"])
+            versus += f"; all {count} languages: ours {every['under_100']:,} of {every['chunks']:,}"
         rows.append((f"chunks under 100 B at {figures['budget_tokens']} tokens, {name} ({languages})", value, versus))
     return rows
 
