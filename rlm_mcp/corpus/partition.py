@@ -2,7 +2,9 @@
 
 Chunks are consecutive byte ranges that cover the file exactly, so joining them rebuilds
 it byte for byte. Whole definitions stay together; small neighbours are merged up to the
-budget; a node that alone exceeds the budget is split along its children.
+budget; a node that alone exceeds the budget is split along its children, and the fragments
+that leaves (a header, a closing bracket) then join a neighbour (fragments.py). Formats without
+a grammar are split along their outline: headings, proto blocks; other text by line windows.
 """
 
 from __future__ import annotations
