@@ -175,8 +175,9 @@ async def _read(response: Any, target: Endpoint) -> bytes:
 
 
 def _too_large(target: Endpoint, size: int) -> str:
+    """What AnswerTooLarge says (never the URL: an api_base may carry credentials)."""
     return (
-        f"the endpoint {target.shape.url} sent an answer of over {size:,} bytes (the limit is "
+        f"the endpoint sent {target.provider}/{target.name} an answer of at least {size:,} bytes (the limit is "
         f"{MAX_ANSWER_BYTES:,}); it was dropped. Check that api_base points at a chat-completions server."
     )
 
