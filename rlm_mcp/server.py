@@ -243,7 +243,8 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
 
         Returns the MANIFEST only, never the content: file count, bytes, estimated tokens, languages,
         largest files, chunk and symbol counts, and what was skipped and why (.gitignore, binary,
-        secrets, size caps), and `session`: the name later calls pass (over HTTP a private handle, the only way
+        secrets, size caps; junk: vendored, generated, lock_file, lfs_pointer, minified, which include= brings
+        back), and `session`: the name later calls pass (over HTTP a private handle, the only way
         back to this session), `partial` when some files have no grammar (line chunks, no symbols).
         Cost: no LLM calls; a few seconds for a large repository (cached after); progress is reported.
         A path that does not exist is an error (kind='text' loads a string as text). In the REPL the
