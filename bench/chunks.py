@@ -95,7 +95,7 @@ def source_files(root: Path) -> Iterator[tuple[str, str, bytes]]:
             if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
                 continue
             data = path.read_bytes()
-            language = detect_language(name, data[:256])
+            language = detect_language(name, data)
             if b"\0" not in data[:8192] and parser(language) is not None:
                 yield str(path.relative_to(root)), language, data
 

@@ -73,7 +73,7 @@ def estimate_tokens(size: int) -> int:
 def partition(path: str, data: bytes, chunk_tokens: int) -> ParsedFile:
     """Chunk ``data`` (the bytes of ``path``) to about ``chunk_tokens`` each, and find its symbols."""
     budget = max(1, chunk_tokens) * BYTES_PER_TOKEN
-    language = detect_language(path, data[:256])
+    language = detect_language(path, data)
     grammar_language = _grammar_language(language, data)
     file_parser = parser(grammar_language)
     definitions: list[Definition] = []

@@ -123,6 +123,7 @@ def test_cpp_syntax_after_a_long_licence_still_makes_a_header_cpp() -> None:
     licence = b"/*\n" + b" * Licensed under the Apache License, Version 2.0 or the MIT license.\n" * 40 + b" */\n"
     assert detect_language("include/fast_float.h", licence + CPP_HEADER) == "cpp"
     assert detect_language("include/plain.h", licence + C_HEADER) == "c"
+    assert partition("include/fast_float.h", licence + CPP_HEADER, 1500).language == "cpp"  # what a load does
 
 
 def test_a_c_header_stays_c_even_when_it_guards_for_cpp() -> None:
