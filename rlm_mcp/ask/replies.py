@@ -16,7 +16,8 @@ from dataclasses import dataclass
 CODE_TAGS = frozenset({"", "python", "py", "python3", "repl", "ipython"})
 """Fence tags whose block is run; an untagged block must also parse as Python."""
 
-_FENCE = re.compile(r"(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:\1|\Z)", re.DOTALL)
+_FENCE = re.compile(r"(```|~~~)[ \t]*+([\w+-]*+)[^\n]{0,200}+\n(.*?)(?:\1|\Z)", re.DOTALL)
+"""A fence, its tag, its body; possessive and bounded so a long line without a newline costs linear time."""
 _OUTPUT_HEADING = re.compile(
     r"^[ \t>#*_]*(?:(?:repl|code|execution|expected|sample|actual|program|console)\s+)?"
     r"(?:output|result)s?\b[^\n]{0,40}?:"

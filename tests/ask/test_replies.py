@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from rlm_mcp.ask.replies import FINAL_WITH_CODE, INVENTED_OUTPUT, RootReply, final_text, parse
@@ -44,3 +46,11 @@ def test_the_last_code_free_answer_is_the_inside_of_final_or_the_whole_text() ->
     assert final_text("So:\nFINAL(42)") == "42"
     assert final_text("  It is 42.  ") == "It is 42."
     assert final_text("<think>maybe 41</think>\nIt is 42.") == "It is 42."
+
+
+@pytest.mark.parametrize("reply", ["```" + "a" * 50_000, "`" * 50_000, "```a```b" * 10_000])
+def test_a_long_line_of_fences_without_a_newline_is_read_in_linear_time(reply: str) -> None:
+    """A root reply is hostile input read on the event loop: fence-like text with no newline must not backtrack."""
+    started = time.perf_counter()
+    assert parse(reply) == RootReply([])
+    assert time.perf_counter() - started < 0.5
