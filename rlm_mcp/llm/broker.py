@@ -9,6 +9,7 @@ and records usage. It knows nothing of MCP or of the sandbox: both hand it promp
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -237,13 +238,18 @@ def _messages(prompt: Prompt) -> list[Message]:
 
 def _completion(label: str, reply: Reply, *, cached: bool, started: float, attempts: int) -> Completion:
     """A Completion for ``reply``; a cache hit costs nothing."""
+    cost = reply.cost_usd
+    # litellm prices made-up usage details (a cache write of -10**6 tokens) below zero: such a price would
+    # lower the spend a cost budget is checked against, so the answer counts as unpriced instead.
+    if cost is not None and not (math.isfinite(cost) and cost >= 0):
+        cost = None
     return Completion(
         text=reply.text,
         model=label,
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
-        cost_usd=0.0 if cached else reply.cost_usd or 0.0,
-        cost_known=cached or reply.cost_usd is not None,
+        cost_usd=0.0 if cached or cost is None else cost,
+        cost_known=cached or cost is not None,
         cached=cached,
         elapsed_s=anyio.current_time() - started,
         attempts=attempts,

@@ -37,6 +37,19 @@ CANNED: dict[str, tuple[int, bytes]] = {
         json.dumps({"choices": [{"message": _OK}], "usage": {"prompt_tokens": 7.5, "completion_tokens": 2}}).encode(),
     ),
     "no usage": (200, json.dumps({"choices": [{"message": _OK}]}).encode()),
+    "made-up details": (
+        200,
+        json.dumps(
+            {
+                "choices": [{"message": _OK}],
+                "usage": {
+                    "prompt_tokens": 1000,
+                    "completion_tokens": 1000,
+                    "prompt_tokens_details": {"cached_tokens": 10**6, "cache_creation_tokens": -(10**6)},
+                },
+            }
+        ).encode(),
+    ),
     "null content": (200, b'{"choices": [{"message": {"role": "assistant", "content": null}}]}'),
     "oversized": (
         200,
@@ -229,6 +242,17 @@ async def test_token_counts_must_be_whole_numbers(
     (direct, through_litellm), _ = await _both(make_broker, openai_server, "fractional tokens")
     assert isinstance(direct, CallFailure) and isinstance(through_litellm, CallFailure)
     assert direct.error == through_litellm.error == "InternalServerError"
+
+
+async def test_usage_details_never_lower_the_spend(
+    make_broker: Callable[..., Broker], openai_server: RecordingServer
+) -> None:
+    """Made-up usage details that litellm prices below zero leave the answer unpriced, both ways: the spend a
+    cost budget is checked against never goes down."""
+    (direct, through_litellm), _ = await _both(make_broker, openai_server, "made-up details", model="openai/gpt-4o")
+    assert isinstance(direct, Completion) and isinstance(through_litellm, Completion)
+    _same_answer(direct, through_litellm)
+    assert (direct.cost_usd, direct.cost_known) == (0.0, False)
 
 
 async def test_an_oversized_answer_is_dropped_unread_and_not_retried(
