@@ -169,6 +169,7 @@ class _Run:
             if answer is not None:
                 return self._finish(answer, True, "answered", f"answered in {iterations} iteration(s)", iterations)
         answer, source = await self._partial(reason)
+        answer = answer[:answer_chars]  # the root's last reply and a held FINAL_ANSWER are capped like an answer
         note = f"stopped before a final answer: {self.meter.describe(reason, iterations)}; the answer is {source}"
         return self._finish(answer, False, reason, note, iterations)
 

@@ -139,3 +139,12 @@ def test_the_last_turn_takes_the_inside_of_a_final_line(
     script_replies([python("x = 1")], last="From what I saw:\nFINAL(x is 1)")
     result = ask(package_copy, "What is x?", settings=ask_settings(), max_iterations=1)
     assert (result.finished, result.stop_reason, result.answer) == (False, "max_iterations", "x is 1")
+
+
+def test_the_last_turn_answer_is_capped_like_any_answer(
+    package_copy: Path, script_replies: Script, ask_settings: Callable[..., Settings]
+) -> None:
+    """A root whose code-free last reply runs long cannot return more than the answer cap to the agent."""
+    script_replies([python("x = 1")], last="x is 1. " * 500)
+    result = ask(package_copy, "What is x?", settings=ask_settings(max_output_chars=1000), max_iterations=1)
+    assert (result.stop_reason, len(result.answer)) == ("max_iterations", 1000)
