@@ -42,8 +42,14 @@ def toml_table(servers_key: str, name: str, entry: dict[str, Any]) -> str:
 
 
 def merged_toml(existing: str, servers_key: str, name: str, entry: dict[str, Any], path: Path) -> str:
-    """`existing` TOML with its `[servers_key.name]` table (and sub-tables) replaced by `entry`'s."""
-    _parsed(existing, path)
+    """`existing` TOML with its `[servers_key.name]` table (and sub-tables) replaced by `entry`'s.
+
+    The lines are cut by text, so the result must parse to `existing` with only that entry changed.
+    """
+    before = _parsed(existing, path)
+    servers = before.get(servers_key, {})
+    if not isinstance(servers, dict):
+        raise ConfigError(f"{path}: {servers_key} is not a table; add the table `--print` shows by hand")
     header = re.compile(rf"^\s*\[\s*{re.escape(servers_key)}\s*\.\s*{re.escape(_toml_key(name))}\s*[\].]")
     kept: list[str] = []
     skipping = False
@@ -56,8 +62,11 @@ def merged_toml(existing: str, servers_key: str, name: str, entry: dict[str, Any
     if name in _parsed(text, path).get(servers_key, {}):
         raise ConfigError(f"{path} defines {servers_key}.{name} inline: remove it, then run setup again")
     merged = (text + "\n\n" if text else "") + toml_table(servers_key, name, entry)
-    if _parsed(merged, path)[servers_key][name] != entry:
-        raise ConfigError(f"{path}: the merged {servers_key}.{name} did not read back as written; add it by hand")
+    if _parsed(merged, path) != {**before, servers_key: {**servers, name: entry}}:
+        raise ConfigError(
+            f"{path}: merging {servers_key}.{name} would change more than that entry; add the table `--print` "
+            "shows by hand"
+        )
     return merged
 
 

@@ -216,3 +216,16 @@ def test_policy_is_refreshed_in_place_and_keeps_the_rest_of_the_file(run_setup: 
     assert text.startswith("# House rules\n\nUse tabs.\n")
     assert text.count("rlm-mcp policy: start") == 1
     assert "the `big` MCP server" in text
+
+
+def test_a_codex_merge_that_would_drop_another_table_writes_nothing(run_setup: Setup, place: Place) -> None:
+    """A header line inside another table's multi-line string is not our table: rather than cut the tables after
+    it, setup refuses (the file parses the same before and after, but for our entry, or it is not written)."""
+    config = place.home / ".codex/config.toml"
+    config.parent.mkdir()
+    original = '[profiles.x]\nnote = """\n[mcp_servers.rlm]\n"""\n\n[profiles.y]\nretries = 1 # """\n'
+    config.write_text(original)
+    done = run_setup("codex", check=False)
+    assert done.returncode == 2, done.stderr
+    assert "would change more than that entry" in done.stderr and "--print" in done.stderr
+    assert config.read_text() == original
