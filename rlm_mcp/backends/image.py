@@ -32,10 +32,11 @@ def is_ours(image: str) -> bool:
     return (repository if colon and "/" not in tag else name) == SANDBOX_REPOSITORY
 
 
-def build_image(tag: str, base_image: str = DEFAULT_BASE_IMAGE, log: Callable[[str], None] = print) -> str:
+def build_image(tag: str, base_image: str, log: Callable[[str], None]) -> str:
     """Build the sandbox image as `tag` FROM `base_image` (pulled only when not local); return its id.
 
-    `log` gets the pull's and the build's progress, one line at a time.
+    `log` gets the pull's and the build's progress, one line at a time; no default, as print would write
+    into the MCP channel of a stdio `serve`.
     """
     with contextlib.closing(engine_client()) as client:
         _ensure_base(client, tag, base_image, log)
