@@ -283,10 +283,9 @@ class Settings:
         )
 
 
-def variables_set(names: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+def variables_set(names: list[str]) -> list[str]:
     """Which of the environment variables `names` are set, for reports that name a key without reading it out."""
-    environ = os.environ if environ is None else environ
-    return [name for name in names if environ.get(name)]
+    return [name for name in names if os.environ.get(name)]
 
 
 def _names(listed: str | None) -> list[str]:
