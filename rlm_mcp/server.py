@@ -42,6 +42,7 @@ from rlm_mcp.tool_results import (
     exec_output,
     query_output,
     reset_output,
+    shown_names,
     with_text,
 )
 
@@ -150,9 +151,6 @@ async def _sample_when_no_model(
         (rendered,) = await sessions.get(session).render(prompt)
     return sampling.resolver_sample(ctx, rendered, sessions.settings.sampling_max_tokens)
 
-
-_NAMES_LISTED = 30
-"""Variable names a reset lists in its text."""
 
 _SESSION_RESOURCES = (
     ("manifest", "application/json", "files, languages, sizes and what was skipped"),
@@ -437,7 +435,8 @@ def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServe
                 return with_text(reset_output(scope, text, []), text)
             async with target.use():
                 dropped = await target.reset_variables()
-            names = ", ".join(dropped[:_NAMES_LISTED]) + (" ..." if len(dropped) > _NAMES_LISTED else "")
+            shown = shown_names(dropped)
+            names = ", ".join(shown) + (" ..." if len(dropped) > len(shown) else "")
             text = f"dropped {len(dropped)} variable(s): {names or 'none'}; the context is still loaded"
             return with_text(reset_output(scope, text, dropped), text)
 

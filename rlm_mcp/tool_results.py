@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rlm_mcp.repl_client import ExecResult
 
 _NAMES_SHOWN = 30
+_NAME_CHARS = 100
+"""Characters kept of a variable or exception type name."""
 _ERROR_MESSAGE_CHARS = 500
 
 
@@ -118,17 +120,19 @@ def with_text(model: BaseModel, text: str | None = None) -> CallToolResult:
 
 def exec_output(result: ExecResult, rendered: str) -> ExecOutput:
     """The typed form of one exec: `rendered` is the capped text render.exec_result made of it."""
-    error = result.error
+    error, summary = result.error, None
+    if error is not None:
+        summary = ErrorSummary(type=error["type"][:_NAME_CHARS], message=error["message"][:_ERROR_MESSAGE_CHARS])
     return ExecOutput(
         output=rendered,
         ok=error is None and not result.timed_out,
-        error=ErrorSummary(type=error["type"], message=error["message"][:_ERROR_MESSAGE_CHARS]) if error else None,
+        error=summary,
         timed_out=result.timed_out,
         stdout_chars=result.stdout_chars,
         stderr_chars=result.stderr_chars,
         value_chars=result.value_chars,
-        changed=result.changed[:_NAMES_SHOWN],
-        deleted=result.deleted[:_NAMES_SHOWN],
+        changed=shown_names(result.changed),
+        deleted=shown_names(result.deleted),
         elapsed_ms=round(result.elapsed_s * 1000, 3),
     )
 
@@ -146,4 +150,9 @@ def query_output(outcome: dict[str, Any], rendered: str) -> QueryOutput:
 
 
 def reset_output(scope: Literal["variables", "session"], text: str, dropped: list[str]) -> ResetOutput:
-    return ResetOutput(output=text, scope=scope, dropped=dropped[:_NAMES_SHOWN])
+    return ResetOutput(output=text, scope=scope, dropped=shown_names(dropped))
+
+
+def shown_names(names: list[str]) -> list[str]:
+    """The first names of a list the code run made, each cut to a bound (the code may make them any length)."""
+    return [name[:_NAME_CHARS] for name in names[:_NAMES_SHOWN]]

@@ -54,3 +54,16 @@ async def test_query_status_and_reset_results_are_typed(client: Client) -> None:
     assert status is not None and status["backend"] == "local" and status["sessions"][0]["session"] == "default"
     reset = (await client.call_tool("rlm_reset", {})).structured_content
     assert reset is not None and reset["scope"] == "variables" and "reply" in reset["dropped"]
+
+
+async def test_long_names_from_the_code_stay_within_the_cap(client: Client) -> None:
+    """A variable or exception type name the code makes as long as it likes is cut in exec and reset results."""
+    await client.call_tool("rlm_load_context", {"source": "some text", "kind": "text"})
+    code = "globals()['v' * 100_000] = 1\nraise type('E' * 100_000, (Exception,), {})('boom')"
+    ran = await client.call_tool("rlm_exec", {"code": code, "max_output_chars": 2000})
+    facts = ran.structured_content
+    assert facts is not None and facts["ok"] is False and facts["error"]["type"].startswith("EEE")
+    assert len(json.dumps(facts)) < 4000
+    reset = await client.call_tool("rlm_reset", {})
+    assert reset.structured_content is not None and reset.structured_content["dropped"][0].startswith("vvv")
+    assert len(json.dumps(reset.structured_content)) < 1000
