@@ -168,7 +168,7 @@ class TasksExtension(Extension):
         task_progress.set(task.progress)
         with task.scope:
             try:
-                result = await call_next(ctx)
+                result = _dumped(await call_next(ctx))
             except MCPError as exc:
                 task.finish("failed", exc.error.message[:_STATUS_CHARS], error=exc.error.model_dump(exclude_none=True))
             except Exception as exc:  # a task's failure is its own: the server and other tasks go on
@@ -176,7 +176,7 @@ class TasksExtension(Extension):
                 message = f"the call failed: {type(exc).__name__}"
                 task.finish("failed", message, error={"code": INTERNAL_ERROR, "message": message})
             else:
-                task.finish("completed", "done", result=_dumped(result))
+                task.finish("completed", "done", result=result)
         task.finish("cancelled", "cancelled by tasks/cancel")
 
     def _task(self, ctx: ServerRequestContext[Any, Any], task_id: str) -> _Task:
