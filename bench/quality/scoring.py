@@ -14,6 +14,8 @@ import re
 from .questions import Scoring
 
 _INTEGER = re.compile(r"-?\d[\d,]*")
+_MAX_DIGITS = 18
+"""A longer number is wrong for any count (and would overflow 0.75 ** error, or int())."""
 _PATH = re.compile(r"[\w./-]+\.py")
 _PAIR_SEPARATOR = re.compile(r"<->|<=>|->|=>|\u2192|\u2194|,")
 _NAMES = re.compile(r"[A-Za-z_][\w./-]*\w|[A-Za-z_]")
@@ -31,7 +33,8 @@ def score(scoring: Scoring, answer: str, expected: str) -> float:
         return float(any(re.search(rf"(?<![\w-]){re.escape(line)}(?![\w-])", answer) for line in expected.splitlines()))
     if scoring == "numeric":
         found = _INTEGER.search(answer)
-        return 0.75 ** abs(int(found.group().replace(",", "")) - int(expected)) if found else 0.0
+        digits = found.group().replace(",", "") if found else ""
+        return 0.75 ** abs(int(digits) - int(expected)) if 0 < len(digits) <= _MAX_DIGITS else 0.0
     if scoring == "one_of":
         named = _PATH.search(answer)
         return float(named is not None and named.group() in expected.splitlines())

@@ -203,6 +203,8 @@ def test_callers_agree_with_tree_sitter(drawn: tuple[questions.QuestionSet, Repo
         ("numeric", "There are 12 such functions.", "12", 1.0),
         ("numeric", "14", "12", 0.75**2),
         ("numeric", "none", "12", 0.0),
+        ("numeric", "9" * 400, "12", 0.0),
+        ("numeric", "9" * 5000, "12", 0.0),
         ("one_of", "`copy0/a.py` defines 9", "copy0/a.py\ncopy0/b.py", 1.0),
         ("f1", "- a.py\n- c.py", "a.py\nb.py", 0.5),
         ("pairs", "- `b.x` <-> `a.y`\n- a.y, c", "a.y <-> b.x\na.y <-> d", 0.5),
