@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rlm_mcp.errors import RLMError
@@ -90,5 +90,14 @@ def _repoqa(languages: dict[str, list[dict[str, Any]]]) -> list[ExternalItem]:
                 )
                 name = f"repoqa-{language}-{repository['repo'].replace('/', '_')}-{needle['name']}"
                 question = Question(name, "one_place", f"repoqa/{language}", text, "", (), needle["name"], "exact")
-                found.append(ExternalItem(dict(repository["content"]), question))
+                found.append(ExternalItem(_files(repository["content"]), question))
     return found
+
+
+def _files(content: dict[str, str]) -> dict[str, str]:
+    """A repository's {path: text}, refused when a path would be written outside the folder it is put in."""
+    for path in content:
+        parts = PurePosixPath(path).parts
+        if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path:
+            raise RLMError(f"the path {path[:200]!r} would leave the repository's folder; pass the file as downloaded")
+    return dict(content)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,16 @@ def test_a_file_in_another_format_is_refused_with_what_was_expected(tmp_path: Pa
         external.load("repoqa", SAMPLES / "longbench_v2.json")
     with pytest.raises(RLMError, match="cannot read the longbench file"):
         external.load("longbench", tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("path", ["../outside.py", "/tmp/outside.py", "a/../../outside.py", ""])
+def test_a_repoqa_path_that_leaves_the_repository_folder_is_refused(tmp_path: Path, path: str) -> None:
+    """The suite writes each repository's files under its own folder: a path escaping it is an RLMError."""
+    hostile = tmp_path / "repoqa.json"
+    repository = {"repo": "x/y", "content": {path: "def f(): pass\n"}, "needles": [{"name": "f", "description": "d"}]}
+    hostile.write_text(json.dumps({"python": [repository]}))
+    with pytest.raises(RLMError, match="would leave the repository's folder"):
+        external.load("repoqa", hostile)
 
 
 @pytest.mark.parametrize(
