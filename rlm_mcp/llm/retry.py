@@ -8,6 +8,7 @@ to send the request for want of a key comes back as a 500: it is told apart by i
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -48,9 +49,12 @@ def retry_after_s(exc: BaseException) -> float | None:
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # "nan" parses but is no wait (anyio refuses to sleep for it): the usual backoff applies.
+        return None if math.isnan(seconds) else max(seconds, 0.0)
     try:
         return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
     except (TypeError, ValueError):

@@ -26,7 +26,7 @@ from tests.support.openai_server import OpenAIServer
 pytestmark = pytest.mark.anyio
 
 _OK = {"role": "assistant", "content": "fine"}
-CANNED: dict[str, tuple[int, bytes]] = {
+CANNED: dict[str, tuple[int, bytes] | tuple[int, bytes, dict[str, str]]] = {
     "not json": (200, b"this is not json {"),
     "a list": (200, b"[1, 2]"),
     "no fields": (200, b"{}"),
@@ -51,6 +51,7 @@ CANNED: dict[str, tuple[int, bytes]] = {
         ).encode(),
     ),
     "null content": (200, b'{"choices": [{"message": {"role": "assistant", "content": null}}]}'),
+    "retry after nan": (429, b'{"error": {"message": "slow down"}}', {"Retry-After": "nan"}),
     "oversized": (
         200,
         json.dumps({"choices": [{"message": {"role": "assistant", "content": "x" * MAX_ANSWER_BYTES}}]}).encode(),
@@ -71,8 +72,8 @@ class RecordingServer(OpenAIServer):
         self.bodies.append(body)
         prompt = body["messages"][-1]["content"]
         if isinstance(prompt, str) and prompt in CANNED:
-            status, answer = CANNED[prompt]
-            return status, {}, answer
+            status, answer, *headers = CANNED[prompt]
+            return status, headers[0] if headers else {}, answer
         return super().respond(body)
 
 
@@ -242,6 +243,16 @@ async def test_token_counts_must_be_whole_numbers(
     (direct, through_litellm), _ = await _both(make_broker, openai_server, "fractional tokens")
     assert isinstance(direct, CallFailure) and isinstance(through_litellm, CallFailure)
     assert direct.error == through_litellm.error == "InternalServerError"
+
+
+async def test_a_retry_after_that_is_no_number_of_seconds_is_ignored(
+    make_broker: Callable[..., Broker], openai_server: RecordingServer
+) -> None:
+    """``Retry-After: nan`` is not a wait: the call is retried after the usual backoff and fails as a rate limit."""
+    (direct, through_litellm), (sent_direct, _) = await _both(make_broker, openai_server, "retry after nan")
+    assert isinstance(direct, CallFailure) and isinstance(through_litellm, CallFailure)
+    assert direct.error == through_litellm.error == "RateLimitError"
+    assert len(sent_direct) == 2
 
 
 async def test_usage_details_never_lower_the_spend(
