@@ -25,6 +25,7 @@ from rlm_mcp.errors import RLMError
 from rlm_mcp.llm.ledger import Ledger
 from rlm_mcp.private_files import open_private_append
 from rlm_mcp.render import clip
+from rlm_mcp.session import looks_like_path
 
 if TYPE_CHECKING:
     from rlm_mcp.session import Session, Sessions
@@ -130,6 +131,16 @@ def _seen(result: Any) -> Any:
     return result
 
 
+def _shown_arguments(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """`arguments` as logged: a raw-text context (told apart as Session.load does) becomes its size."""
+    source, kind = arguments.get("source"), arguments.get("kind", "auto")
+    if tool != "rlm_load_context" or not isinstance(source, str):
+        return arguments
+    if kind == "text" or (kind == "auto" and not looks_like_path(source)):
+        return {**arguments, "source": f"[raw text, {len(source)} chars: not logged]"}
+    return arguments
+
+
 def _existing(sessions: Sessions, name: Any) -> Session | None:
     return sessions.get(name, create=False) if isinstance(name, str) and name in sessions.names() else None
 
@@ -140,7 +151,7 @@ async def log_tool_call(sessions: Sessions, tool: str, arguments: dict[str, Any]
     before = _existing(sessions, name)
     ledger_before = snapshot(before.broker.ledger) if before is not None else Ledger()
     started = time.perf_counter()
-    record: dict[str, Any] = {"kind": "tool", "tool": tool, "arguments": bounded(arguments)}
+    record: dict[str, Any] = {"kind": "tool", "tool": tool, "arguments": bounded(_shown_arguments(tool, arguments))}
     try:
         result = await call
         record["output"] = bounded(_seen(result))

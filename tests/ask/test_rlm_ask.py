@@ -91,6 +91,17 @@ async def test_every_tool_call_is_logged_without_copying_the_context(
     assert "def serve_sandbox" not in log.read_text()
 
 
+async def test_a_raw_text_context_is_logged_as_its_size_only(
+    client: Client, ask_settings: Callable[..., Settings]
+) -> None:
+    """rlm_load_context's source is the context itself when it is raw text: the log keeps its length, not its text."""
+    await call(client, "rlm_load_context", source="token = 'hunter2'\nmore of the context", kind="text")
+    (log,) = (Path(ask_settings().cache_dir) / "trajectories").glob("default-*.jsonl")
+    (load,) = [r for r in records(log) if r.get("tool") == "rlm_load_context"]
+    assert load["arguments"]["source"] == "[raw text, 37 chars: not logged]"
+    assert "hunter2" not in log.read_text()
+
+
 async def test_rlm_ask_needs_a_loaded_context(client: Client) -> None:
     """Asking before anything is loaded says to call rlm_load_context."""
     assert "rlm_load_context" in await call_error(client, "rlm_ask", question="anything?")
