@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rlm_mcp.config import HARD_MAX_OUTPUT_CHARS
 from rlm_mcp.repl_client import ExecResult
+from rlm_mcp.tool_results import shown_names
 
 if TYPE_CHECKING:
     from rlm_mcp.session import Session
@@ -144,17 +145,22 @@ def query_result(outcome: dict[str, Any], cap: int) -> str:
 
 
 def bounded_json(report: dict[str, Any], cap: int) -> dict[str, Any]:
-    """A status report that fits the cap: variable lists are summarised first if it does not."""
-    if len(json.dumps(report, default=str)) <= cap:
+    """A status report that fits the cap: variable lists become their first names, then only their count."""
+    if _fits(report, cap):
         return report
-    for session in report.get("sessions", []):
-        variables = session.get("variables")
-        if not isinstance(variables, list):
-            continue
-        session["variables"] = [row["name"] for row in variables[:50]]
-        if len(variables) > 50:
-            session["variables_note"] = f"{len(variables)} variables; call SHOW_VARS() in rlm_exec for all"
+    listed = [session for session in report.get("sessions", []) if isinstance(session.get("variables"), list)]
+    for session in listed:
+        variables = session["variables"]
+        session["variables"] = shown_names([str(row.get("name", "")) for row in variables])
+        session["variables_note"] = f"{len(variables)} variables; call SHOW_VARS() in rlm_exec for all"
+    if not _fits(report, cap):
+        for session in listed:
+            session["variables"] = []
     return report
+
+
+def _fits(report: dict[str, Any], cap: int) -> bool:
+    return len(json.dumps(report, default=str)) <= cap
 
 
 def manifest_json(session: Session) -> str:

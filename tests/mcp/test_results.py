@@ -67,3 +67,14 @@ async def test_long_names_from_the_code_stay_within_the_cap(client: Client) -> N
     reset = await client.call_tool("rlm_reset", {})
     assert reset.structured_content is not None and reset.structured_content["dropped"][0].startswith("vvv")
     assert len(json.dumps(reset.structured_content)) < 1000
+
+
+async def test_status_stays_within_the_cap_whatever_names_the_code_made(client: Client) -> None:
+    """Sixty variables with 100,000-character names give a status that still fits the output cap."""
+    await client.call_tool("rlm_load_context", {"source": "some text", "kind": "text"})
+    code = "for i in range(60):\n    globals()['v%d_' % i + 'x' * 100_000] = i\ndel i"
+    assert not (await client.call_tool("rlm_exec", {"code": code})).is_error
+    status = await client.call_tool("rlm_status", {})
+    assert status.structured_content is not None
+    assert len(json.dumps(status.structured_content)) <= 20_000
+    assert "60 variables" in status.structured_content["sessions"][0]["variables_note"]
