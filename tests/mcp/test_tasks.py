@@ -136,14 +136,16 @@ async def test_cancelling_a_task_stops_its_calls_and_the_session_goes_on(
             "rlm_query", {"prompt": "[[hang]] {{item}}", "over": "['a', 'b']"}, allow_claimed=True
         )
         assert isinstance(handle, TaskHandle)
-        while slow_server.requests < 2:  # both calls are in flight before the cancel
-            await anyio.sleep(0.05)
+        with anyio.fail_after(60):
+            while slow_server.requests < 2:  # both calls are in flight before the cancel
+                await anyio.sleep(0.05)
         acknowledged = await task_request(client.session, "tasks/cancel", handle.task_id)
         assert "status" not in acknowledged  # an empty acknowledgement; the status comes from tasks/get
         view = await task_request(client.session, "tasks/get", handle.task_id)
-        while view["status"] == "working":
-            await anyio.sleep(0.05)
-            view = await task_request(client.session, "tasks/get", handle.task_id)
+        with anyio.fail_after(60):
+            while view["status"] == "working":
+                await anyio.sleep(0.05)
+                view = await task_request(client.session, "tasks/get", handle.task_id)
         after = await client.call_tool("rlm_exec", {"code": "print(len(context))"})
     assert view["status"] == "cancelled" and "result" not in view
     assert after.structured_content is not None and after.structured_content["ok"] is True
