@@ -88,6 +88,12 @@ _QUERIES: dict[str, str] = {
     """,
     "bash": "(function_definition) @function",
     "lua": "(function_declaration) @function",
+    # Terraform's top-level blocks (resource, module, variable, ...); nested blocks are their settings.
+    "hcl": "(config_file (body (block) @class))",
+    "sql": """
+        [(create_table) (create_view) (create_materialized_view) (create_type)] @class
+        [(create_function) (create_trigger)] @function
+    """,
 }
 
 # Name-bearing nodes for grammars whose definitions have no "name" field.
@@ -203,6 +209,10 @@ def _name(language: str, node: tree_sitter.Node) -> str:
         named = _impl_type(node)
     elif language in ("c", "cpp") and node.type == "function_definition":
         named = _c_function_name(node)
+    elif language == "hcl":
+        return _hcl_address(node)
+    elif language == "sql":  # the created object's (schema-qualified) name
+        named = next((child for child in node.named_children if child.type == "object_reference"), None)
     else:
         named = node.child_by_field_name("name") or next(
             (child for child in node.named_children if child.type in _NAME_TYPES), None
@@ -218,6 +228,16 @@ def _name(language: str, node: tree_sitter.Node) -> str:
         receiver = _receiver_type(node)
         text = f"{receiver}.{text}" if receiver else text
     return text.replace("::", ".")
+
+
+def _hcl_address(block: tree_sitter.Node) -> str:
+    """A Terraform block's address: ``aws_instance.web`` for a resource, ``module.vpc``, ``variable.region``."""
+    words = [
+        (child.text or b"").decode("utf-8", "replace").strip('"')
+        for child in block.named_children
+        if child.type in ("identifier", "string_lit")
+    ]
+    return ".".join(words[1:] if words[:1] == ["resource"] and len(words) > 1 else words)
 
 
 def _c_name(text: str) -> str:
