@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from rlm_mcp._sandbox.wire import content_sha
+from rlm_mcp.corpus.junk import junk_by_content
+from rlm_mcp.corpus.notebook import notebook_text
 from rlm_mcp.corpus.partition import ParsedFile, partition
 from rlm_mcp.corpus.screen import content_problem
 from rlm_mcp.corpus.secrets import Span, find_secret_lines, redact
@@ -33,16 +35,34 @@ UNCHANGED = "unchanged"
 Job = tuple[str, int, str]
 
 
+class Screening(NamedTuple):
+    """What a load leaves out of the files it reads: secret lines, and junk (generated, minified, LFS pointers)."""
+
+    secret_lines: bool = True
+    junk: bool = True
+
+
+DEFAULT_SCREENING = Screening()
+
+
 class Redacted(NamedTuple):
-    """A file with secret lines: the outcome for its redacted text, that text, and the lines withheld."""
+    """A file the sandbox is given as other bytes than the disk's: its secret lines withheld (``spans``), or a
+    notebook as its cells' text. Never cached, so every load reads it afresh."""
 
     outcome: ParsedFile | str
     text: bytes
     spans: tuple[Span, ...]
 
 
-# A partitioned file, UNCHANGED, why it cannot be loaded ("binary", "unreadable"), or one of those redacted.
-Outcome = ParsedFile | str | Redacted
+class Uncached(NamedTuple):
+    """Junk loaded only because this load asked for it (include=, a glob, a named file): never cached as loadable."""
+
+    outcome: ParsedFile | str
+
+
+# A partitioned file, UNCHANGED, why it cannot be loaded ("binary", "unreadable", a junk reason), or one of
+# those redacted or uncached.
+Outcome = ParsedFile | str | Redacted | Uncached
 
 
 def default_workers() -> int:
@@ -55,27 +75,27 @@ def default_workers() -> int:
 
 
 def ingest(
-    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, screen_lines: bool = True
+    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, screening: Screening = DEFAULT_SCREENING
 ) -> tuple[list[Outcome], int]:
     """Read, screen and partition ``jobs`` under ``root``; return outcomes in job order and workers used."""
     total = sum(size for _, size, _ in jobs)
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1 or total < PARALLEL_MIN_BYTES:
-        return _ingest_batch(str(root), jobs, chunk_tokens, screen_lines), 1
+        return _ingest_batch(str(root), jobs, chunk_tokens, screening), 1
     try:
-        return _ingest_in_pool(root, jobs, chunk_tokens, workers, total, screen_lines), workers
+        return _ingest_in_pool(root, jobs, chunk_tokens, workers, total, screening), workers
     except (BrokenProcessPool, OSError):
         # Workers cannot start everywhere (e.g. a __main__ read from stdin): slower, still correct.
-        return _ingest_batch(str(root), jobs, chunk_tokens, screen_lines), 1
+        return _ingest_batch(str(root), jobs, chunk_tokens, screening), 1
 
 
 def _ingest_in_pool(
-    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int, screen_lines: bool
+    root: Path, jobs: list[Job], chunk_tokens: int, workers: int, total: int, screening: Screening
 ) -> list[Outcome]:
     outcomes: list[Outcome] = [UNCHANGED] * len(jobs)
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=_keep_stdout_clean) as pool:
         futures = [
-            (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens, screen_lines))
+            (indexes, pool.submit(_ingest_batch, str(root), batch, chunk_tokens, screening))
             for indexes, batch in batches(jobs, total // workers)
         ]
         for indexes, future in futures:
@@ -97,7 +117,7 @@ def pool_context() -> BaseContext:
     return context
 
 
-def ingest_file(root: str, job: Job, chunk_tokens: int, screen_lines: bool = True) -> Outcome:
+def ingest_file(root: str, job: Job, chunk_tokens: int, screening: Screening = DEFAULT_SCREENING) -> Outcome:
     """Read one file, refuse it if binary, withhold its secret lines, skip re-parsing if its hash is unchanged."""
     path, _, known_sha = job
     try:
@@ -105,18 +125,23 @@ def ingest_file(root: str, job: Job, chunk_tokens: int, screen_lines: bool = Tru
             data = handle.read()
     except OSError:
         return "unreadable"
-    problem = content_problem(data)
+    cells = notebook_text(data) if path.endswith(".ipynb") else None
+    if cells is not None:  # before screening: a notebook's JSON (base64 outputs) would read as minified
+        data = cells
+    problem = content_problem(data, screening.junk)
     if problem:
         return problem
-    spans = find_secret_lines(data) if screen_lines else ()
+    spans = find_secret_lines(data) if screening.secret_lines else ()
     if spans:
         data = redact(data, spans)
     outcome = UNCHANGED if known_sha and content_sha(data) == known_sha else partition(path, data, chunk_tokens)
-    return Redacted(outcome, data, spans) if spans else outcome
+    if spans or cells is not None:
+        return Redacted(outcome, data, spans)
+    return Uncached(outcome) if not screening.junk and junk_by_content(data) else outcome
 
 
-def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int, screen_lines: bool) -> list[Outcome]:
-    return [ingest_file(root, job, chunk_tokens, screen_lines) for job in batch]
+def _ingest_batch(root: str, batch: list[Job], chunk_tokens: int, screening: Screening) -> list[Outcome]:
+    return [ingest_file(root, job, chunk_tokens, screening) for job in batch]
 
 
 def batches(jobs: list[Job], share: int) -> list[tuple[list[int], list[Job]]]:

@@ -17,7 +17,8 @@ from rlm_mcp._sandbox.wire import PatternError
 from rlm_mcp.corpus.cache import FileEntry, read_cache, write_cache
 from rlm_mcp.corpus.exposure import expose
 from rlm_mcp.corpus.git_files import tracked_paths
-from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, ingest
+from rlm_mcp.corpus.ingest import UNCHANGED, Job, Outcome, Redacted, Screening, Uncached, ingest
+from rlm_mcp.corpus.junk import JUNK_REASONS
 from rlm_mcp.corpus.model import Corpus, FileInfo, LoadStats, Skipped, WithheldLines, chunk_record
 from rlm_mcp.corpus.options import LoadOptions
 from rlm_mcp.corpus.partition import ParsedFile, partition
@@ -40,7 +41,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
     )
     walked = time.perf_counter()
     files, skipped = _within_total(found, options.max_total_bytes)
-    index = _Index(resolved.root, options)
+    index = _Index(resolved.root, options, junk=not _asks_for_junk(resolved, options))
     results = index.partition(files, options.chunk_tokens)
     kept: list[tuple[FileInfo, ParsedFile]] = []
     for (path, _), result in zip(files, results, strict=True):
@@ -86,7 +87,7 @@ def load_corpus(source: str | os.PathLike[str], options: LoadOptions | None = No
         stats=stats,
         exposure=exposure,
         redacted={path: item.text for path, item in redacted.items()},
-        withheld_lines=tuple(WithheldLines(path, item.spans) for path, item in redacted.items()),
+        withheld_lines=tuple(WithheldLines(path, item.spans) for path, item in redacted.items() if item.spans),
     )
 
 
@@ -158,7 +159,7 @@ def _rechunk(corpus: Corpus, files: list[FileInfo], budget: int) -> list[ParsedF
             stated.append((info.path, FileStat.of((corpus.root / info.path).stat())))
         except OSError:
             stated.append((info.path, MISSING))
-    index = _Index(corpus.root, corpus.options)
+    index = _Index(corpus.root, corpus.options, junk=False)  # these files were loaded: none is dropped now
     results = index.partition(stated, budget)
     index.save(complete=False)
     return results
@@ -170,6 +171,8 @@ class _Index:
 
     root: Path
     options: LoadOptions
+    junk: bool
+    """Whether junk is left out; if not, junk is loaded but never cached as loadable, nor its cached reason reused."""
     entries: dict[str, FileEntry] = field(init=False)
     updated: dict[str, FileEntry] = field(default_factory=dict)
     parsed: int = 0
@@ -192,7 +195,7 @@ class _Index:
         waiting: list[int] = []
         for path, stat in files:
             entry = self.entries.get(path)
-            if entry is not None and entry.stat == stat:
+            if entry is not None and entry.stat == stat and (self.junk or entry.reason not in JUNK_REASONS):
                 cached = entry.parsed(budget) if not entry.reason else None
                 if entry.reason or cached is not None:
                     self.reused += 1
@@ -205,7 +208,9 @@ class _Index:
             results.append(None)
         started = time.perf_counter()
         outcomes, self.workers = (
-            ingest(self.root, jobs, budget, self.options.workers, self.options.screen_lines) if jobs else ([], 1)
+            ingest(self.root, jobs, budget, self.options.workers, Screening(self.options.screen_lines, self.junk))
+            if jobs
+            else ([], 1)
         )
         self.parse_seconds += time.perf_counter() - started
         for (path, stat), slot, outcome in zip([files[i] for i in waiting], waiting, outcomes, strict=True):
@@ -215,6 +220,11 @@ class _Index:
     def _record(self, path: str, stat: FileStat, budget: int, outcome: Outcome) -> ParsedFile | str:
         """Fold one fresh outcome into the cache entries and return the file's result."""
         entry = self.entries.get(path)
+        if isinstance(outcome, Uncached):
+            if isinstance(outcome.outcome, str):  # unchanged since a load that cached it
+                return (entry.parsed(budget) if entry is not None else None) or "unreadable"
+            self.parsed += 1
+            return outcome.outcome
         if isinstance(outcome, Redacted):
             self.redacted[path] = outcome
             if outcome.outcome == UNCHANGED and entry is not None:
@@ -268,8 +278,13 @@ def _rules(source: Source, options: LoadOptions) -> WalkRules:
         root_secrets=PatternSet(pattern for pattern in options.secret_patterns if "/" in pattern),
         root_prefix=prefix + "/" if prefix else "",
         tracked=tracked,
-        junk=not any(include),
+        junk=not _asks_for_junk(source, options),
     )
+
+
+def _asks_for_junk(source: Source, options: LoadOptions) -> bool:
+    """Whether the load names its files (include=, a glob, one file), so vendored or generated ones count too."""
+    return bool(options.include) or source.kind in ("glob", "file")
 
 
 def _agent_patterns(patterns: Sequence[str], argument: str) -> RememberedPatterns:
