@@ -37,9 +37,13 @@ class Opened:
         return [message for message in self.messages if message.startswith(("error", "pageerror", "dialog"))]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, driven over the DevTools protocol by playwright."""
+    """Debian's chromium, headless, driven over the DevTools protocol by playwright.
+
+    Module-scoped: playwright's sync API holds an event loop running on this thread while it is open,
+    which the asyncio tests of later modules could not start beside.
+    """
     executable = shutil.which("chromium")
     try:
         from playwright.sync_api import sync_playwright
