@@ -30,6 +30,7 @@ from rlm_mcp.corpus.partition import BYTES_PER_TOKEN
 from rlm_mcp.errors import ContextError, LLMError, ModelNotConfigured, ProtocolError, RLMError, SandboxError
 from rlm_mcp.llm import SAMPLING_MODEL, Broker, CallFailure, Completion, Message, Outcome, Sampler
 from rlm_mcp.repl_client import ExecResult, ReplClient
+from rlm_mcp.sizes import parse_size
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class Session:
         payload = self.corpus.payload()
         payload["root"] = self._context_path(repl)
         payload["source"] = self.corpus.source
+        payload["cache_bytes"] = parse_size(self.settings.text_cache)
         if self.corpus.root is None:
             payload["text"] = self.corpus.text
         return payload
