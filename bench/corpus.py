@@ -92,7 +92,7 @@ def parse_files(root: str, paths: list[str]) -> int:
     for path in paths:
         with open(os.path.join(root, path), "rb") as handle:
             data = handle.read()
-        language_parser = parser(detect_language(path, data[:256]))
+        language_parser = parser(detect_language(path, data))
         if language_parser is not None:
             language_parser.parse(data)
             parsed += len(data)
@@ -135,7 +135,7 @@ def _partition_seconds(files: list[tuple[str, bytes]], chunk_tokens: int) -> flo
     """Full partitioning (parse, split, merge, symbols, ids), one process, same files."""
     started = time.perf_counter()
     for path, data in files:
-        if parser(detect_language(path, data[:256])) is not None:
+        if parser(detect_language(path, data)) is not None:
             partition(path, data, chunk_tokens)
     return time.perf_counter() - started
 
@@ -201,7 +201,7 @@ def run(quick: bool, repository: Path | None = None) -> dict[str, Any]:
         incremental_seconds = time.perf_counter() - started
 
         files = _file_bytes(cold)
-        parsed_bytes = sum(len(data) for path, data in files if parser(detect_language(path, data[:256])))
+        parsed_bytes = sum(len(data) for path, data in files if parser(detect_language(path, data)))
         partition_seconds = _partition_seconds(files, options.chunk_tokens)
         screening_seconds = _screening_seconds(files)
         memory = _index_memory(root, options)
