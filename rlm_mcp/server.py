@@ -31,7 +31,7 @@ from rlm_mcp.http_auth import HttpAccess
 from rlm_mcp.keepalive import kept_alive
 from rlm_mcp.prompts import STRATEGY
 from rlm_mcp.session import Progress, Sessions, running_sessions
-from rlm_mcp.tasks import TasksExtension, task_progress
+from rlm_mcp.tasks import DEFAULT_LIMITS, TaskLimits, TasksExtension, task_progress
 from rlm_mcp.tool_results import (
     AskOutput,
     ExecOutput,
@@ -190,14 +190,16 @@ def _hints(
     )
 
 
-def build_server(settings: Settings, http: HttpAccess | None = None) -> MCPServer[Sessions]:
+def build_server(
+    settings: Settings, http: HttpAccess | None = None, task_limits: TaskLimits = DEFAULT_LIMITS
+) -> MCPServer[Sessions]:
     """The MCP server with its tools; sessions live as long as the server's lifespan.
 
     With `http`, every request must carry its bearer token, and sessions are private to the client holding
-    their handle (see Sessions).
+    their handle (see Sessions). `task_limits` bound the calls run as MCP tasks (rlm_mcp/tasks.py).
     """
 
-    tasks = TasksExtension(_runs_as_task(settings))
+    tasks = TasksExtension(_runs_as_task(settings), task_limits)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Sessions]) -> AsyncIterator[Sessions]:

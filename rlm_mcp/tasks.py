@@ -4,7 +4,7 @@ Codex cuts a tool call at 60 s and Claude Code backgrounds one after 2 minutes, 
 may run for 10. For a client that declares the extension on its request, an eligible call returns
 a task handle at once and runs on in the server's own task group; the client polls `tasks/get` for
 its status (the call's progress becomes the status message) and, at the end, the tool's result.
-Tasks live in memory, are bounded in number, expire after TASK_TTL_MS, and are named by
+Tasks live in memory, are bounded in number (TaskLimits), expire after their time to live, and are named by
 unguessable ids, which are the only way to reach them.
 """
 
@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import anyio
 import anyio.abc
@@ -35,14 +35,22 @@ from rlm_mcp.session import Progress
 log = logging.getLogger(__name__)
 
 TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
-TASK_TTL_MS = 3_600_000
-"""How long a task (and its result) is kept after it is created."""
 POLL_INTERVAL_MS = 2_000
-MAX_RUNNING = 32
-"""Calls running as tasks at once; past this, a call is answered the ordinary way."""
-MAX_KEPT = 256
-"""Tasks remembered at once, finished ones included; the oldest finished are forgotten first."""
 _STATUS_CHARS = 300
+
+
+class TaskLimits(NamedTuple):
+    """How many calls run as tasks at once, how many tasks are remembered, and for how long."""
+
+    running: int = 32
+    """Calls running as tasks at once; past this, a call is answered the ordinary way."""
+    kept: int = 256
+    """Tasks remembered at once, finished ones included; the oldest finished are forgotten first."""
+    ttl_ms: int = 3_600_000
+    """How long a task (and its result) is kept after it is created."""
+
+
+DEFAULT_LIMITS = TaskLimits()
 
 Status = Literal["working", "completed", "failed", "cancelled"]
 Eligible = Callable[[CallToolRequestParams, ServerRequestContext[Any, Any]], bool]
@@ -60,6 +68,7 @@ class _Task:
     """One call running (or run) as a task, and its wire view."""
 
     task_id: str
+    ttl_ms: int
     created_at: str = field(default_factory=_now)
     updated_at: str = field(default_factory=_now)
     born: float = field(default_factory=time.monotonic)
@@ -76,7 +85,7 @@ class _Task:
             "statusMessage": self.message,
             "createdAt": self.created_at,
             "lastUpdatedAt": self.updated_at,
-            "ttlMs": TASK_TTL_MS,
+            "ttlMs": self.ttl_ms,
         }
         if self.status == "working":
             shown["pollIntervalMs"] = POLL_INTERVAL_MS
@@ -97,7 +106,7 @@ class _Task:
 
     @property
     def expired(self) -> bool:
-        return (time.monotonic() - self.born) * 1000 > TASK_TTL_MS
+        return (time.monotonic() - self.born) * 1000 > self.ttl_ms
 
 
 class TaskIdParams(RequestParams):
@@ -118,8 +127,8 @@ class TasksExtension(Extension):
 
     identifier = TASKS_EXTENSION
 
-    def __init__(self, eligible: Eligible) -> None:
-        self._eligible = eligible
+    def __init__(self, eligible: Eligible, limits: TaskLimits = DEFAULT_LIMITS) -> None:
+        self._eligible, self._limits = eligible, limits
         self._tasks: dict[str, _Task] = {}
         self._group: anyio.abc.TaskGroup | None = None
 
@@ -147,7 +156,7 @@ class TasksExtension(Extension):
     ) -> HandlerResult:
         if not self._offered(params, ctx):
             return await call_next(ctx)
-        task = _Task(secrets.token_urlsafe(18))
+        task = _Task(secrets.token_urlsafe(18), self._limits.ttl_ms)
         self._tasks[task.task_id] = task
         assert self._group is not None
         self._group.start_soon(self._run, task, ctx, call_next)
@@ -162,7 +171,7 @@ class TasksExtension(Extension):
         capabilities = ctx.session.client_capabilities
         declared = capabilities.extensions if capabilities else None
         running = sum(task.status == "working" for task in self._tasks.values())
-        return TASKS_EXTENSION in (declared or {}) and running < MAX_RUNNING and self._eligible(params, ctx)
+        return TASKS_EXTENSION in (declared or {}) and running < self._limits.running and self._eligible(params, ctx)
 
     async def _run(self, task: _Task, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> None:
         task_progress.set(task.progress)
@@ -198,11 +207,11 @@ class TasksExtension(Extension):
         return {}
 
     def _forget_old(self) -> None:
-        """Drop expired tasks, then the oldest finished ones while more than MAX_KEPT are remembered."""
+        """Drop expired tasks, then the oldest finished ones while more than the limit are remembered."""
         for task_id in [task_id for task_id, task in self._tasks.items() if task.expired]:
             self._tasks.pop(task_id).scope.cancel()
         finished = [task_id for task_id, task in self._tasks.items() if task.status != "working"]
-        for task_id in finished[: max(len(self._tasks) - MAX_KEPT + 1, 0)]:
+        for task_id in finished[: max(len(self._tasks) - self._limits.kept + 1, 0)]:
             del self._tasks[task_id]
 
 

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, TypeAdapter
 
 from rlm_mcp.config import Settings
 from rlm_mcp.server import build_server
-from rlm_mcp.tasks import TASKS_EXTENSION
+from rlm_mcp.tasks import TASKS_EXTENSION, TaskLimits
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
@@ -149,3 +149,48 @@ async def test_cancelling_a_task_stops_its_calls_and_the_session_goes_on(
         after = await client.call_tool("rlm_exec", {"code": "print(len(context))"})
     assert view["status"] == "cancelled" and "result" not in view
     assert after.structured_content is not None and after.structured_content["ok"] is True
+
+
+async def test_past_the_running_limit_a_call_is_answered_directly(
+    litellm_clients_closed: None, task_settings: Settings
+) -> None:
+    """With one task running (its calls hang), the next eligible call, in another session, is answered at once."""
+    server = build_server(task_settings, task_limits=TaskLimits(running=1))
+    async with Client(server, raise_exceptions=True, extensions=[PollingTasks()]) as client:
+        await _loaded(client)
+        other = {"source": "delta\n", "kind": "text", "session": "other"}
+        assert not (await client.call_tool("rlm_load_context", other)).is_error
+        hanging = {"prompt": "[[hang]] {{item}}", "over": "['a']"}
+        first = await client.session.call_tool("rlm_query", hanging, allow_claimed=True)
+        assert isinstance(first, TaskHandle)
+        quick = {"prompt": "say {{item}}", "over": "['b']", "session": "other"}
+        second = await client.session.call_tool("rlm_query", quick, allow_claimed=True)
+        await task_request(client.session, "tasks/cancel", first.task_id)
+    assert isinstance(second, CallToolResult) and second.structured_content is not None
+    assert "echo: say b" in second.structured_content["output"]
+
+
+async def test_old_tasks_are_forgotten_past_the_kept_limit_and_after_their_time_to_live(
+    litellm_clients_closed: None, task_settings: Settings
+) -> None:
+    """With room for two, the first of three finished tasks is forgotten; a task past its TTL is gone (-32602)."""
+    tasks = PollingTasks()
+    async with Client(build_server(task_settings, task_limits=TaskLimits(kept=2)), extensions=[tasks]) as client:
+        await _loaded(client)
+        for item in "abc":
+            await client.call_tool("rlm_query", {"prompt": "say {{item}}", "over": f"[{item!r}]"})
+        ids = list(dict.fromkeys(view["taskId"] for view in tasks.views))
+        with pytest.raises(MCPError) as forgotten:
+            await task_request(client.session, "tasks/get", ids[0])
+        assert (await task_request(client.session, "tasks/get", ids[2]))["status"] == "completed"
+    assert len(ids) == 3 and forgotten.value.code == -32602
+    async with Client(build_server(task_settings, task_limits=TaskLimits(ttl_ms=1)), extensions=[tasks]) as client:
+        await _loaded(client)
+        handle = await client.session.call_tool(
+            "rlm_query", {"prompt": "x {{item}}", "over": "['a']"}, allow_claimed=True
+        )
+        assert isinstance(handle, TaskHandle)
+        await anyio.sleep(0.01)  # past the 1 ms time to live
+        with pytest.raises(MCPError) as expired:
+            await task_request(client.session, "tasks/get", handle.task_id)
+    assert expired.value.code == -32602 and "expired" in expired.value.error.message
