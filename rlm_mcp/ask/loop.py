@@ -186,7 +186,9 @@ class _Run:
         outputs: list[str] = []
         runs: list[dict[str, Any]] = []
         answer: str | None = None
-        if parsed.final_text is not None:
+        if parsed.final_text is not None and not parsed.final_text.strip():
+            notes.append(replies.EMPTY_FINAL)
+        elif parsed.final_text is not None:
             answer = parsed.final_text[:answer_chars]
         elif parsed.final_variable is not None:
             answer = await self._read_answer(answer_chars, parsed.final_variable)

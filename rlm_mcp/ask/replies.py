@@ -32,6 +32,7 @@ INVENTED_OUTPUT = (
     "Your reply went on after the code with output you wrote yourself; that part was ignored. "
     "Stop after your code blocks: the real output comes in the next turn."
 )
+EMPTY_FINAL = "FINAL() holds no answer: write the answer inside the parentheses, or set FINAL_ANSWER in code."
 FINAL_WITH_CODE = (
     "FINAL(...) in a reply that also has code is ignored: you had not seen that code's output yet. "
     "Read the output above, then finish."

@@ -148,3 +148,13 @@ def test_the_last_turn_answer_is_capped_like_any_answer(
     script_replies([python("x = 1")], last="x is 1. " * 500)
     result = ask(package_copy, "What is x?", settings=ask_settings(max_output_chars=1000), max_iterations=1)
     assert (result.stop_reason, len(result.answer)) == ("max_iterations", 1000)
+
+
+def test_an_empty_final_is_no_answer(
+    package_copy: Path, script_replies: Script, ask_settings: Callable[..., Settings]
+) -> None:
+    """`FINAL()` with nothing inside does not end the ask: the root is told, and its next answer is taken."""
+    root = script_replies(["FINAL()", "FINAL(the real answer)"])
+    result = ask(package_copy, "What is it?", settings=ask_settings())
+    assert (result.finished, result.answer, result.iterations) == (True, "the real answer", 2)
+    assert replies.EMPTY_FINAL in root.feedback(1)
