@@ -114,14 +114,11 @@ def _line_matches(text: str, pattern: re.Pattern[str], multiline: bool) -> Itera
         at = found.start() if found is not None else position
         if (found is None and not every_line) or (at == len(text) and (not text or text[-1] == "\n")):
             return  # nothing, or only the empty "line" after a final newline
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        end = len(text) if end == -1 else end
+        start, end = _line_around(text, at)
         if multiline and found is not None:
             yield start, end, found.group(0)
         else:
-            # A CRLF line is searched without its CR, so `$` matches at its end.
-            in_line = pattern.search(text, start, end - 1 if text.endswith("\r", start, end) else end)
+            in_line = _search_line(text, pattern, start, end)
             if in_line is not None:
                 yield start, end, in_line.group(0)
         position = end + 1
@@ -139,13 +136,22 @@ def _lines_holding(text: str, pattern: re.Pattern[str], finder: Finder) -> Itera
     """
     position = finder(text, 0)
     while position >= 0:
-        start = text.rfind("\n", 0, position) + 1
-        end = text.find("\n", position)
-        end = len(text) if end == -1 else end
-        in_line = pattern.search(text, start, end - 1 if text.endswith("\r", start, end) else end)
+        start, end = _line_around(text, position)
+        in_line = _search_line(text, pattern, start, end)
         if in_line is not None:
             yield start, end, in_line.group(0)
         position = finder(text, end + 1)
+
+
+def _line_around(text: str, at: int) -> tuple[int, int]:
+    """(start, end) of the "\\n"-delimited line holding offset `at`, the end before its newline."""
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end == -1 else end
+
+
+def _search_line(text: str, pattern: re.Pattern[str], start: int, end: int) -> re.Match[str] | None:
+    """`pattern` searched within the line [start, end) alone; a CRLF line without its CR, so `$` matches at its end."""
+    return pattern.search(text, start, end - 1 if text.endswith("\r", start, end) else end)
 
 
 _MIN_LITERAL = 3
