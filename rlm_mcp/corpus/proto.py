@@ -62,12 +62,15 @@ def _ended(data: bytes, definition: Definition, end: int) -> Definition:
 def outline_starts(data: bytes, definitions: list[Definition]) -> list[Definition]:
     """The definitions with each start moved to its line's start, above the comment lines right before it."""
     moved = []
+    above_comments: dict[int, int] = {}  # line start -> start of the comment lines above it, walked once per line
     for definition in definitions:
-        start = data.rfind(b"\n", 0, definition.start_byte) + 1
-        while start > 0:
+        line_start = data.rfind(b"\n", 0, definition.start_byte) + 1
+        start = above_comments.get(line_start, line_start)
+        while line_start not in above_comments and start > 0:
             above = data.rfind(b"\n", 0, start - 1) + 1
             if not data[above:start].lstrip().startswith(b"//"):
                 break
             start = above
+        above_comments[line_start] = start
         moved.append(definition._replace(start_byte=start))
     return moved
