@@ -7,6 +7,7 @@ that must be skipped. The definitions found serve both as symbols and as the fil
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from rlm_mcp.corpus.symbols import CLASS, METHOD, Definition
@@ -21,42 +22,40 @@ _KINDS = {b"message": CLASS, b"enum": CLASS, b"service": CLASS, b"extend": CLASS
 
 def proto_definitions(data: bytes) -> list[Definition]:
     """Every message, enum, service, extend and rpc, with dotted names (``Outer.Inner``, ``Service.Call``)."""
+    newlines = [found.start() for found in re.finditer(rb"\n", data)]
+
+    def line_of(offset: int) -> int:  # 1-based line of the byte at ``offset``
+        return bisect.bisect_left(newlines, offset) + 1
+
     definitions: list[Definition] = []
-    scopes: list[int] = []  # per open brace: the definition it opened, or -1
+    scopes: list[tuple[int, int]] = []  # per open brace: the definition it opened (or -1), the nearest one open
     pending: tuple[str, str, int] | None = None  # kind, name, start of a definition before its brace
     for token in _TOKENS.finditer(data):
         text = token.group()
         if token.group(1):
             pending = (_KINDS[token.group(1)], token.group(2).decode("utf-8", "replace"), token.start())
         elif text == b"{" or (text == b";" and pending is not None and pending[0] == METHOD):
-            opened = _define(data, definitions, scopes, pending, token.end()) if pending else -1
+            parent = scopes[-1][1] if scopes else -1
+            opened = -1
+            if pending:
+                kind, name, begin = pending
+                name = f"{definitions[parent].name}.{name}" if parent >= 0 else name
+                definitions.append(
+                    Definition(begin, token.end(), kind, name, line_of(begin), line_of(token.end() - 1), parent)
+                )
+                opened = len(definitions) - 1
             pending = None
             if text == b"{":
-                scopes.append(opened)
+                scopes.append((opened, opened if opened >= 0 else parent))
         elif text == b"}" and scopes:
-            closing = scopes.pop()
+            closing = scopes.pop()[0]
             if closing >= 0:
-                definitions[closing] = _ended(data, definitions[closing], token.end())
+                definitions[closing] = definitions[closing]._replace(
+                    end_byte=token.end(), end_line=line_of(token.end() - 1)
+                )
         elif text == b";":
             pending = None
     return definitions
-
-
-def _define(
-    data: bytes, definitions: list[Definition], scopes: list[int], pending: tuple[str, str, int], end: int
-) -> int:
-    """Record the definition ``pending`` names (ending at ``end`` until its brace closes); return its index."""
-    kind, name, start = pending
-    parent = next((scope for scope in reversed(scopes) if scope >= 0), -1)
-    if parent >= 0:
-        name = f"{definitions[parent].name}.{name}"
-    line = data.count(b"\n", 0, start) + 1
-    definitions.append(_ended(data, Definition(start, start, kind, name, line, line, parent), end))
-    return len(definitions) - 1
-
-
-def _ended(data: bytes, definition: Definition, end: int) -> Definition:
-    return definition._replace(end_byte=end, end_line=data.count(b"\n", 0, end - 1) + 1)
 
 
 def outline_starts(data: bytes, definitions: list[Definition]) -> list[Definition]:
